@@ -1,0 +1,63 @@
+"""Activations and the loss of the network: ReLU, softmax, cross-entropy.
+
+Every function here is pure: it never writes into its input (the notebook's
+``stable_softmax`` and ``relu_derivative`` did, which silently changed the
+cached activations). Functions that take ``out=`` write only there, so the
+training loop can reuse preallocated buffers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def relu(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """h = max(0, z), elementwise."""
+    return np.maximum(z, 0, out=out)
+
+
+def relu_derivative(z: np.ndarray) -> np.ndarray:
+    """ReLU'(z): 1 where z > 0, else 0 (the subgradient at 0 is taken as 0)."""
+    return (z > 0).astype(z.dtype)
+
+
+def softmax(theta: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """Row-wise softmax of (N, K) scores, stable for any finite input.
+
+    Subtracting the row maximum leaves the result unchanged (it cancels in the
+    ratio) but keeps ``exp`` from overflowing.
+    """
+    out = np.subtract(theta, theta.max(axis=1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    out /= out.sum(axis=1, keepdims=True)
+    return out
+
+
+def log_softmax(theta: np.ndarray) -> np.ndarray:
+    """Row-wise log(softmax(theta)) without ever taking log(0)."""
+    shifted = theta - theta.max(axis=1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+
+
+def cross_entropy_sum(theta: np.ndarray, labels: np.ndarray) -> float:
+    """E = -sum_i log y_hat[i, y_i], summed over the batch (the notebook's loss).
+
+    Computed from the scores ``theta`` through log-softmax, so a confident
+    wrong answer gives a large finite loss instead of ``inf``.
+    """
+    rows = np.arange(theta.shape[0])
+    return float(-log_softmax(theta)[rows, labels].sum())
+
+
+def cross_entropy_from_probs(y_hat: np.ndarray, labels: np.ndarray) -> float:
+    """The same summed loss from probabilities, clipped away from log(0)."""
+    rows = np.arange(y_hat.shape[0])
+    p = np.maximum(y_hat[rows, labels], np.finfo(y_hat.dtype).tiny)
+    return float(-np.log(p).sum())
+
+
+def one_hot(labels: np.ndarray, num_classes: int = 10, dtype=np.float64) -> np.ndarray:
+    """(N,) integer labels -> (N, num_classes) one-hot rows, classes in sorted order."""
+    y = np.zeros((labels.shape[0], num_classes), dtype=dtype)
+    y[np.arange(labels.shape[0]), labels] = 1
+    return y

@@ -1,0 +1,247 @@
+"""The notebook's two-layer network, forward and backward, under its names.
+
+Maths (one example, column vectors)::
+
+    z = W_h x          h = ReLU(z)        theta = W_o h
+    y_hat = softmax(theta)                E = CE(y_hat, y)
+    delta_1 = dE/dtheta = y_hat - y
+    delta_2 = dE/dz = delta_1 W_o (*) ReLU'(z)
+    dE/dW_o = delta_1^T h^T            dE/dW_h = delta_2^T x^T
+
+Code (a batch of N examples as rows, weights stored transposed as in the
+notebook: W_h is (784, H), W_o is (H, 10)), so every product flips::
+
+    z = x @ W_h,  theta = h @ W_o,  dW_o = h.T @ delta_1,  dW_h = x.T @ delta_2
+
+Gradients are those of the batch-mean loss (the notebook sums the loss over
+the batch and divides the gradients by the batch size, which is the same).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .functions import cross_entropy_sum, relu, softmax
+from .init import init_weights
+
+N_INPUTS = 784
+N_CLASSES = 10
+PARAM_NAMES = ("W_h", "b_h", "W_o", "b_o")
+
+
+@dataclass
+class Cache:
+    """Every intermediate of one forward pass (the maths page shows them)."""
+
+    x: np.ndarray  # (N, 784) inputs in [0, 1]
+    z: np.ndarray  # (N, H) pre-activations
+    h: np.ndarray  # (N, H) hidden activations, ReLU(z)
+    theta: np.ndarray  # (N, 10) output scores (logits)
+    y_hat: np.ndarray  # (N, 10) probabilities
+
+
+@dataclass
+class Workspace:
+    """Preallocated buffers for one batch size, reused by every training step."""
+
+    batch: int
+    hidden: int
+    dtype: np.dtype
+    buffers: dict[str, np.ndarray] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        B, H, K = self.batch, self.hidden, N_CLASSES
+        shapes = {
+            "x": (B, N_INPUTS),
+            "z": (B, H),
+            "h": (B, H),
+            "theta": (B, K),
+            "y_hat": (B, K),
+            "delta_1": (B, K),
+            "delta_2": (B, H),
+            "W_h": (N_INPUTS, H),
+            "W_o": (H, K),
+            "b_h": (H,),
+            "b_o": (K,),
+        }
+        self.buffers = {k: np.empty(s, dtype=self.dtype) for k, s in shapes.items()}
+
+    def get(self, name: str, n: int) -> np.ndarray:
+        """The named per-example buffer for a batch of n rows (n <= batch)."""
+        return self.buffers[name][:n]
+
+
+class MLP:
+    """x (784) -> W_h -> ReLU -> W_o -> softmax (10), optional biases."""
+
+    def __init__(
+        self,
+        W_h: np.ndarray,
+        W_o: np.ndarray,
+        b_h: np.ndarray | None = None,
+        b_o: np.ndarray | None = None,
+    ) -> None:
+        if W_h.ndim != 2 or W_o.ndim != 2 or W_h.shape[1] != W_o.shape[0]:
+            raise ValueError(f"W_h {W_h.shape} and W_o {W_o.shape} do not fit together")
+        if (b_h is None) != (b_o is None):
+            raise ValueError("give both biases or neither")
+        self.W_h = W_h
+        self.W_o = W_o
+        self.b_h = b_h
+        self.b_o = b_o
+
+    @classmethod
+    def create(
+        cls,
+        hidden: int = 128,
+        *,
+        init: str = "seed_uniform",
+        seed: int = 42,
+        biases: bool = False,
+        dtype: str = "float64",
+        n_inputs: int = N_INPUTS,
+        n_classes: int = N_CLASSES,
+    ) -> MLP:
+        """A freshly initialised network (biases, if any, start at zero)."""
+        W_h, W_o = init_weights(init, (n_inputs, hidden, n_classes), seed, dtype)
+        if biases:
+            return cls(W_h, W_o, np.zeros(hidden, dtype), np.zeros(n_classes, dtype))
+        return cls(W_h, W_o)
+
+    # --- shape and parameters ---------------------------------------------
+
+    @property
+    def hidden(self) -> int:
+        return self.W_h.shape[1]
+
+    @property
+    def dtype(self) -> np.dtype:
+        return self.W_h.dtype
+
+    @property
+    def has_biases(self) -> bool:
+        return self.b_h is not None
+
+    def params(self) -> dict[str, np.ndarray]:
+        """The trainable arrays by name (biases only when the model has them)."""
+        names = PARAM_NAMES if self.has_biases else ("W_h", "W_o")
+        return {n: getattr(self, n) for n in names}
+
+    def copy(self) -> MLP:
+        return MLP(**{k: v.copy() for k, v in self.params().items()})
+
+    def set_params(self, params: dict[str, np.ndarray]) -> None:
+        """Copy values into the existing arrays (optimizers hold references to them)."""
+        for name, value in params.items():
+            np.copyto(getattr(self, name), value)
+
+    def astype(self, dtype) -> MLP:
+        return MLP(**{k: v.astype(dtype) for k, v in self.params().items()})
+
+    # --- forward / backward ------------------------------------------------
+
+    def forward(self, x: np.ndarray, ws: Workspace | None = None) -> tuple[np.ndarray, Cache]:
+        """(N, 784) inputs -> (N, 10) probabilities y_hat, and the cache for backward."""
+        n = x.shape[0]
+        use = ws is not None and n <= ws.batch
+        z = np.matmul(x, self.W_h, out=ws.get("z", n) if use else None)  # (N, 784) @ (784, H) -> (N, H)
+        if self.b_h is not None:
+            z += self.b_h
+        h = relu(z, out=ws.get("h", n) if use else None)  # (N, H)
+        theta = np.matmul(h, self.W_o, out=ws.get("theta", n) if use else None)  # (N, H) @ (H, 10) -> (N, 10)
+        if self.b_o is not None:
+            theta += self.b_o
+        y_hat = softmax(theta, out=ws.get("y_hat", n) if use else None)  # (N, 10)
+        return y_hat, Cache(x, z, h, theta, y_hat)
+
+    def backward(
+        self,
+        cache: Cache,
+        labels: np.ndarray,
+        *,
+        l2: float = 0.0,
+        ws: Workspace | None = None,
+        divisor: int | None = None,
+    ) -> dict[str, np.ndarray]:
+        """Gradients of the batch-mean cross-entropy (+ l2/2 * |W|^2) for every parameter.
+
+        ``labels`` is (N,) integer classes or an (N, 10) one-hot matrix.
+        ``divisor`` replaces N as the batch size the gradients are divided by
+        (the notebook divides a short last batch by the nominal batch size).
+        With a workspace the returned arrays are its buffers, overwritten by
+        the next call.
+        """
+        n = cache.x.shape[0]
+        use = ws is not None and n <= ws.batch
+        # delta_1 = dE/dtheta = y_hat - y, divided by N for the batch mean   (N, 10)
+        delta_1 = np.subtract(cache.y_hat, 0, out=ws.get("delta_1", n) if use else None)
+        if labels.ndim == 1:
+            delta_1[np.arange(n), labels] -= 1
+        else:
+            delta_1 -= labels
+        delta_1 /= divisor or n
+        grads: dict[str, np.ndarray] = {}
+        # dE/dW_o = h^T delta_1: (H, N) @ (N, 10) -> (H, 10)
+        grads["W_o"] = np.matmul(cache.h.T, delta_1, out=ws.buffers["W_o"] if use else None)
+        # delta_2 = delta_1 W_o^T (*) ReLU'(z): (N, 10) @ (10, H) -> (N, H)
+        delta_2 = np.matmul(delta_1, self.W_o.T, out=ws.get("delta_2", n) if use else None)
+        delta_2 *= cache.z > 0
+        # dE/dW_h = x^T delta_2: (784, N) @ (N, H) -> (784, H)
+        grads["W_h"] = np.matmul(cache.x.T, delta_2, out=ws.buffers["W_h"] if use else None)
+        if self.has_biases:
+            grads["b_o"] = np.sum(delta_1, axis=0, out=ws.buffers["b_o"] if use else None)
+            grads["b_h"] = np.sum(delta_2, axis=0, out=ws.buffers["b_h"] if use else None)
+        if l2:
+            grads["W_o"] += l2 * self.W_o
+            grads["W_h"] += l2 * self.W_h
+        return grads
+
+    def deltas(self, cache: Cache, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """delta_1 = y_hat - y and delta_2 = delta_1 W_o (*) ReLU'(z), per example (not divided by N)."""
+        delta_1 = cache.y_hat.copy()
+        delta_1[np.arange(delta_1.shape[0]), labels] -= 1
+        delta_2 = (delta_1 @ self.W_o.T) * (cache.z > 0)
+        return delta_1, delta_2
+
+    def loss(self, x: np.ndarray, labels: np.ndarray, *, l2: float = 0.0) -> float:
+        """Batch-mean cross-entropy (+ l2/2 * |W|^2): the objective backward differentiates."""
+        _, cache = self.forward(x)
+        value = cross_entropy_sum(cache.theta, labels) / x.shape[0]
+        if l2:
+            value += 0.5 * l2 * (float(np.sum(self.W_h**2)) + float(np.sum(self.W_o**2)))
+        return value
+
+    # --- prediction --------------------------------------------------------
+
+    def predict_proba(self, x: np.ndarray, batch: int = 8192) -> np.ndarray:
+        """(N, 784) inputs (float in [0, 1], or uint8 0-255) -> (N, 10) probabilities."""
+        x = np.atleast_2d(x)
+        out = np.empty((x.shape[0], self.W_o.shape[1]), dtype=self.dtype)
+        for i in range(0, x.shape[0], batch):
+            xb = as_float(x[i : i + batch], self.dtype)
+            out[i : i + batch] = self.forward(xb)[0]
+        return out
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """(N, 784) -> (N,) predicted classes (argmax of the probabilities)."""
+        return self.predict_proba(x).argmax(axis=1)
+
+
+def as_float(x: np.ndarray, dtype=np.float32, out: np.ndarray | None = None) -> np.ndarray:
+    """uint8 pixels -> floats in [0, 1], exactly as the notebook: float32(x) / 255.
+
+    Float input is returned as it is (cast to dtype). The float32 division
+    comes first even for float64 models, because that is what the notebook's
+    data were before they met float64 weights.
+    """
+    if x.dtype != np.uint8:
+        return x.astype(dtype, copy=False) if out is None else np.copyto(out, x) or out
+    if np.dtype(dtype) == np.float32:
+        return np.divide(x, np.float32(255), out=out, dtype=np.float32)
+    scaled = np.divide(x, np.float32(255), dtype=np.float32)
+    if out is None:
+        return scaled.astype(dtype)
+    np.copyto(out, scaled)
+    return out

@@ -1,0 +1,224 @@
+"""Training in resumable chunks.
+
+A :class:`Trainer` owns one run: model, optimizer state, random state, the
+position inside the current epoch and the history. ``run()`` trains for a
+bounded number of batches or seconds and returns, so a UI can draw between
+chunks; calling it again continues exactly where it stopped, and a run cut
+into chunks gives bit for bit the weights of an uninterrupted one. It never
+prints.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from .config import TrainConfig
+from .data import Dataset
+from .functions import cross_entropy_sum
+from .metrics import evaluate
+from .model import MLP, Workspace, as_float
+from .optimizers import learning_rate, make_optimizer
+
+READY, RUNNING, FINISHED, DIVERGED = "ready", "running", "finished", "diverged"
+
+
+@dataclass(frozen=True)
+class EpochRecord:
+    """Metrics after one epoch. train_loss/train_accuracy follow the config's
+    ``train_metric``: for the notebook, loss summed over the epoch's batches
+    divided by N, and accuracy on the whole training set after the epoch."""
+
+    epoch: int  # 1-based
+    train_loss: float
+    train_accuracy: float
+    test_loss: float
+    test_accuracy: float
+    train_seconds: float  # cumulative seconds spent training (evaluation excluded)
+    lr: float  # learning rate at the end of the epoch
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Trainer:
+    """One training run of ``config`` on ``data``, resumable at any batch."""
+
+    def __init__(self, config: TrainConfig, data: Dataset, model: MLP | None = None) -> None:
+        self.config = config
+        self.data = data.subset(config.train_size)
+        if model is None:
+            model = MLP.create(
+                config.hidden, init=config.init, seed=config.seed, biases=config.biases, dtype=config.dtype
+            )
+        elif model.hidden != config.hidden or model.has_biases != config.biases:
+            raise ValueError("the model's hidden size or biases do not match the config")
+        self.model = model.astype(config.dtype) if model.dtype != np.dtype(config.dtype) else model
+        self.optimizer = make_optimizer(config)
+        # One generator for everything random during training (order, augmentation),
+        # separate from the weight init so the notebook's weights stay exact.
+        self.rng = np.random.default_rng([config.seed, 1])
+        self.epoch = 0  # epochs completed
+        self.batch_index = 0  # batches completed in the current epoch
+        self.order: np.ndarray | None = None  # this epoch's example order (shuffle only)
+        self.history: list[EpochRecord] = []
+        self.batch_losses: list[float] = []  # mean loss of every batch so far
+        self.train_seconds = 0.0
+        self.status = READY
+        self.stop_reason: str | None = None  # English sentence for logs and the CLI
+        self.diverged_loss: float | None = None  # the loss that stopped a diverged run
+        self._loss_sum = 0.0
+        self._correct = 0
+        self._ws = Workspace(config.batch_size, config.hidden, np.dtype(config.dtype))
+
+    # --- progress ----------------------------------------------------------
+
+    @property
+    def n_train(self) -> int:
+        return len(self.data.y_train)
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return math.ceil(self.n_train / self.config.batch_size)
+
+    @property
+    def total_batches(self) -> int:
+        return self.batches_per_epoch * self.config.epochs
+
+    @property
+    def batches_done(self) -> int:
+        return self.epoch * self.batches_per_epoch + self.batch_index
+
+    @property
+    def progress(self) -> float:
+        """Fraction of all batches done, 0..1."""
+        return self.batches_done / self.total_batches
+
+    @property
+    def done(self) -> bool:
+        return self.status in (FINISHED, DIVERGED)
+
+    def seconds_left(self) -> float | None:
+        """Estimated training seconds still to go (None before the first batch)."""
+        if self.batches_done == 0:
+            return None
+        return self.train_seconds / self.batches_done * (self.total_batches - self.batches_done)
+
+    # --- training ----------------------------------------------------------
+
+    def run(self, max_batches: int | None = None, max_seconds: float | None = None) -> list[EpochRecord]:
+        """Train until the run ends, ``max_batches`` batches are done or
+        ``max_seconds`` have passed (checked after each batch); return the
+        epochs completed meanwhile."""
+        if self.done:
+            return []
+        self.status = RUNNING
+        start = time.perf_counter()
+        good = {k: v.copy() for k, v in self.model.params().items()}
+        good_opt = self.optimizer.state_dict()
+        new: list[EpochRecord] = []
+        steps = 0
+        while self.epoch < self.config.epochs:
+            if max_batches is not None and steps >= max_batches:
+                break
+            if max_seconds is not None and steps and time.perf_counter() - start >= max_seconds:
+                break
+            t0 = time.perf_counter()
+            loss = self._step()
+            self.train_seconds += time.perf_counter() - t0
+            steps += 1
+            if not math.isfinite(loss) or loss > self.config.divergence_loss:
+                self._diverge(loss, good, good_opt)
+                return new
+            if self.batch_index == self.batches_per_epoch:
+                new.append(self._end_epoch())
+        if not all(np.isfinite(p).all() for p in self.model.params().values()):
+            self._diverge(float("nan"), good, good_opt)
+            return new
+        if self.epoch >= self.config.epochs:
+            self.status = FINISHED
+        return new
+
+    def epochs(self) -> Iterator[EpochRecord]:
+        """Train to the end, yielding each epoch's record as it completes."""
+        while not self.done:
+            yield from self.run(max_batches=self.batches_per_epoch)
+
+    def _step(self) -> float:
+        """One SGD step on the next batch; returns the batch's mean loss."""
+        cfg = self.config
+        if self.batch_index == 0 and cfg.shuffle and self.order is None:
+            self.order = self.rng.permutation(self.n_train)
+        lo = self.batch_index * cfg.batch_size
+        hi = min(lo + cfg.batch_size, self.n_train)
+        if self.order is not None:
+            idx = self.order[lo:hi]
+            x_u8, labels = self.data.x_train[idx], self.data.y_train[idx]
+        else:
+            x_u8, labels = self.data.x_train[lo:hi], self.data.y_train[lo:hi]
+        n = hi - lo
+        x = as_float(x_u8, cfg.dtype, out=self._ws.get("x", n))
+        if cfg.augment:
+            from .augment import augment_batch
+
+            x = augment_batch(x, self.rng)
+        lr = learning_rate(cfg, self.epoch + self.batch_index / self.batches_per_epoch)
+        y_hat, cache = self.model.forward(x, self._ws)
+        loss_sum = cross_entropy_sum(cache.theta, labels)
+        self._loss_sum += loss_sum
+        if cfg.train_metric == "running":
+            self._correct += int(np.count_nonzero(y_hat.argmax(axis=1) == labels))
+        divisor = cfg.batch_size if cfg.nominal_divisor else n
+        grads = self.model.backward(cache, labels, l2=cfg.l2, ws=self._ws, divisor=divisor)
+        self.optimizer.step(self.model.params(), grads, lr)
+        self.batch_index += 1
+        mean = loss_sum / n
+        self.batch_losses.append(mean)
+        return mean
+
+    def _end_epoch(self) -> EpochRecord:
+        cfg = self.config
+        self.epoch += 1
+        self.batch_index = 0
+        self.order = None
+        if cfg.train_metric == "full":
+            train_acc = evaluate(self.model, self.data.x_train, self.data.y_train).accuracy
+        else:
+            train_acc = self._correct / self.n_train
+        test = evaluate(self.model, self.data.x_test, self.data.y_test)
+        rec = EpochRecord(
+            epoch=self.epoch,
+            train_loss=self._loss_sum / self.n_train,
+            train_accuracy=train_acc,
+            test_loss=test.loss,
+            test_accuracy=test.accuracy,
+            train_seconds=self.train_seconds,
+            lr=learning_rate(cfg, float(self.epoch)),
+        )
+        self._loss_sum, self._correct = 0.0, 0
+        self.history.append(rec)
+        return rec
+
+    def _diverge(self, loss: float, good: dict[str, np.ndarray], good_opt: dict) -> None:
+        self.model.set_params(good)
+        self.optimizer.load_state_dict(good_opt)
+        self.status = DIVERGED
+        self.diverged_loss = loss
+        what = "not a number" if not math.isfinite(loss) else f"{loss:.3g}"
+        self.stop_reason = (
+            f"Training diverged in epoch {self.epoch + 1}: the loss became {what}. "
+            f"The learning rate {self.config.lr:g} is too large for this setup; try a smaller one "
+            f"(for example {self.config.lr / 10:g}). The last good weights were kept."
+        )
+
+
+def train(config: TrainConfig, data: Dataset, model: MLP | None = None) -> Trainer:
+    """Train a run to the end and return its trainer (model, history, status)."""
+    trainer = Trainer(config, data, model)
+    for _ in trainer.epochs():
+        pass
+    return trainer
