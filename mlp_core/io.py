@@ -1,0 +1,447 @@
+"""Model files: save a trained network, load one safely, and the bundled default.
+
+A model file is an ``.npz`` (a zip of ``.npy`` arrays, readable by ``np.load``
+with ``allow_pickle=False``) holding:
+
+=================  ==============  ==============================================
+key                shape           contents
+=================  ==============  ==============================================
+``format_version`` ()              integer, currently 1
+``W_h``            (784, H)        float32 or float64, input -> hidden weights
+``W_o``            (H, 10)         same dtype, hidden -> output weights
+``b_h``, ``b_o``   (H,), (10,)     optional biases (both or neither)
+``config_json``    (n,) uint8      optional UTF-8 JSON of the TrainConfig
+``history_json``   (n,) uint8      optional UTF-8 JSON list of epoch records
+``meta_json``      (n,) uint8      optional UTF-8 JSON object (name, created, ...)
+=================  ==============  ==============================================
+
+Loading treats every file as hostile (files are uploaded by anyone on a shared
+server): the zip's directory, the sizes and every array header are checked
+before any array data is read, nothing is unpickled, and every problem is
+reported as one :class:`ModelFileError` whose message can be shown to a user.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import struct
+import tempfile
+import threading
+import zipfile
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+import numpy as np
+
+from .config import MAX_HIDDEN, TrainConfig
+from .model import MLP, N_CLASSES, N_INPUTS
+
+FORMAT_VERSION = 1
+DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "assets" / "default_model.npz"
+
+WEIGHT_KEYS = ("W_h", "W_o")
+BIAS_KEYS = ("b_h", "b_o")
+JSON_KEYS = ("config_json", "history_json", "meta_json")
+ALLOWED_KEYS = ("format_version", *WEIGHT_KEYS, *BIAS_KEYS, *JSON_KEYS)
+REQUIRED_KEYS = ("format_version", *WEIGHT_KEYS)
+
+MAX_FILE_BYTES = 64 * 2**20  # the largest model (H = 4096, float64) is about 26 MB
+MAX_TOTAL_BYTES = 64 * 2**20  # sum of the members' declared uncompressed sizes
+MAX_JSON_BYTES = 4 * 2**20  # per JSON member
+MAX_RATIO = 100  # uncompressed / compressed, for members larger than RATIO_FLOOR
+RATIO_FLOOR = 2**20  # small members (e.g. all-zero biases) may compress very well
+MAX_CENTRAL_DIRECTORY = 64 * 2**10  # bytes; ours is under 1 KB
+
+HINT = "Download a model from the Train page and upload that file."
+
+
+class ModelFileError(ValueError):
+    """A model file that cannot be used. The message is a plain sentence for the user:
+    what is wrong and what to do."""
+
+
+def _bad(reason: str) -> ModelFileError:
+    return ModelFileError(f"This file is not a Backprop Lab model (.npz): {reason}. {HINT}")
+
+
+@dataclass
+class SavedModel:
+    """A network with how it was trained: what a model file holds."""
+
+    model: MLP
+    config: TrainConfig | None = None  # None when the file has no config
+    history: list[dict] = field(default_factory=list)  # EpochRecord.to_dict() per epoch
+    meta: dict = field(default_factory=dict)  # free JSON: name, created, source, command, ...
+
+    def predict_proba(self, x: np.ndarray) -> np.ndarray:
+        """(N, 784) images (uint8 or floats in [0, 1]) -> (N, 10) probabilities."""
+        return self.model.predict_proba(x)
+
+    @property
+    def test_accuracy(self) -> float | None:
+        """Test accuracy after the last recorded epoch, or None without a history."""
+        if not self.history:
+            return None
+        value = self.history[-1].get("test_accuracy")
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+# --- saving -------------------------------------------------------------------
+
+
+def model_to_bytes(
+    model: MLP,
+    config: TrainConfig | None = None,
+    history: list | None = None,
+    meta: dict | None = None,
+) -> bytes:
+    """The model file's bytes (see the module docstring for the layout).
+
+    ``history`` holds EpochRecord objects or their ``to_dict()`` dicts. Raises
+    ``ValueError`` for a model that loading would refuse (wrong shapes or
+    dtype, NaN or infinite weights) and ``TypeError`` for meta that is not JSON.
+    """
+    arrays = {"format_version": np.array(FORMAT_VERSION, dtype=np.int64)}
+    for name, value in model.params().items():
+        arrays[name] = np.asarray(value)
+    _check_model_arrays(arrays, ValueError)
+    if config is not None:
+        arrays["config_json"] = _json_bytes(config.to_dict())
+    if history is not None:
+        records = [r.to_dict() if hasattr(r, "to_dict") else dict(r) for r in history]
+        arrays["history_json"] = _json_bytes(records)
+    if meta is not None:
+        if not isinstance(meta, dict):
+            raise TypeError("meta must be a dict")
+        arrays["meta_json"] = _json_bytes(meta)
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as zf:
+        for name, value in arrays.items():
+            npy = io.BytesIO()
+            np.lib.format.write_array(npy, value, allow_pickle=False)
+            info = zipfile.ZipInfo(name + ".npy", date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            zf.writestr(info, npy.getvalue())
+    return buffer.getvalue()
+
+
+def save_model(
+    target: str | os.PathLike | BinaryIO,
+    model: MLP,
+    config: TrainConfig | None = None,
+    history: list | None = None,
+    meta: dict | None = None,
+) -> None:
+    """Write a model file to a path (replaced atomically) or a binary file object."""
+    data = model_to_bytes(model, config, history, meta)
+    if hasattr(target, "write"):
+        target.write(data)
+        return
+    path = Path(target)
+    mode = path.stat().st_mode & 0o777 if path.is_file() else 0o644
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, mode)  # mkstemp makes it private; a model file is an ordinary file
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _json_bytes(value: Any) -> np.ndarray:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8)
+
+
+# --- loading ------------------------------------------------------------------
+
+
+def load_model(source: str | os.PathLike | bytes | bytearray | memoryview | IO[bytes]) -> SavedModel:
+    """Read and check a model file from a path, its bytes or a binary file object
+    (read from its current position, e.g. a Streamlit upload).
+
+    Never writes anything. Any problem, whatever its cause, raises
+    :class:`ModelFileError` with a message meant for the user.
+    """
+    try:
+        if isinstance(source, (bytes, bytearray, memoryview)):
+            return _load_bytes(bytes(source))
+        if hasattr(source, "read"):
+            data = source.read(MAX_FILE_BYTES + 1)
+            if not isinstance(data, (bytes, bytearray)):
+                raise _bad("it was opened as text, not as binary data")
+            return _load_bytes(bytes(data))
+        path = Path(source)
+        if not path.is_file():
+            raise ModelFileError(f"There is no model file at {path}. Check the path, or train and save a model first.")
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise _too_large(path.stat().st_size)
+        with open(path, "rb") as f:
+            return _load_zip(f, path.stat().st_size)
+    except ModelFileError:
+        raise
+    except MemoryError:
+        raise _bad("it is too large to load") from None
+    except Exception as exc:  # anything unforeseen in a hostile file is still the file's fault
+        raise _bad(f"it could not be read ({type(exc).__name__})") from exc
+
+
+def _too_large(size: int) -> ModelFileError:
+    return _bad(f"it is {size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB a model can be")
+
+
+def _load_bytes(data: bytes) -> SavedModel:
+    if len(data) > MAX_FILE_BYTES:
+        raise _too_large(len(data))
+    return _load_zip(io.BytesIO(data), len(data))
+
+
+def _load_zip(f: BinaryIO, size: int) -> SavedModel:
+    if size == 0:
+        raise _bad("the file is empty")
+    _check_end_record(f, size)
+    try:
+        zf = zipfile.ZipFile(f)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error):
+        raise _bad("it is not a valid zip archive") from None
+    with zf:
+        infos = _check_members(zf)
+        headers = {name: _read_header(zf, info) for name, info in infos.items()}
+        _check_version(zf, infos["format_version"], headers["format_version"])
+        _check_headers(headers)
+        arrays = {name: _read_data(zf, infos[name], *headers[name]) for name in infos}
+    return _build(arrays)
+
+
+def _check_version(zf: zipfile.ZipFile, info: zipfile.ZipInfo, header: tuple) -> None:
+    """The format version comes first: a newer file may hold anything."""
+    shape, _, dtype = header
+    if dtype.kind not in "iu" or dtype.fields is not None or shape != ():
+        raise _bad("its format_version is not a single integer")
+    version = int(_read_data(zf, info, *header)[()])
+    if version != FORMAT_VERSION:
+        raise ModelFileError(
+            f"This model file has format version {version}, but this version of Backprop Lab reads "
+            f"version {FORMAT_VERSION}. Save the model again with this version, or train a new one."
+        )
+
+
+def _check_end_record(f: BinaryIO, size: int) -> None:
+    """Check the zip's end record before zipfile parses the directory it points to,
+    so an archive claiming a huge number of members is refused cheaply."""
+    tail_len = min(size, 22 + 0xFFFF)
+    f.seek(size - tail_len)
+    tail = f.read(tail_len)
+    pos = tail.rfind(b"PK\x05\x06")
+    if pos < 0 or len(tail) - pos < 22:
+        raise _bad("it is not a zip archive")
+    _, _, _, _, n_total, cd_size, _, _ = struct.unpack("<4s4H2LH", tail[pos : pos + 22])
+    if n_total > 4 * len(ALLOWED_KEYS) or cd_size > MAX_CENTRAL_DIRECTORY:
+        raise _bad(f"it holds {n_total} members, far more than a model has")
+
+
+def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """Member names, sizes and compression, from the directory alone (nothing is unpacked)."""
+    infos: dict[str, zipfile.ZipInfo] = {}
+    total = 0
+    for info in zf.infolist():
+        name = info.filename.removesuffix(".npy")
+        if not info.filename.endswith(".npy") or name not in ALLOWED_KEYS:
+            shown = info.filename if len(info.filename) <= 40 else info.filename[:37] + "..."
+            raise _bad(f"it holds an unexpected member {shown!r}")
+        if name in infos:
+            raise _bad(f"it holds {name} twice")
+        if info.flag_bits & 0x1:
+            raise _bad("it is encrypted")
+        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            raise _bad(f"{name} uses an unsupported compression method")
+        if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
+            raise _bad(f"the sizes recorded for {name} do not agree")
+        total += info.file_size
+        if total > MAX_TOTAL_BYTES:
+            raise _bad(f"its contents would unpack to more than {MAX_TOTAL_BYTES // 2**20} MB")
+        if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise _bad(f"{name} unpacks to {info.file_size / max(info.compress_size, 1):.0f} times its packed size")
+        infos[name] = info
+    missing = [k for k in REQUIRED_KEYS if k not in infos]
+    if missing:
+        raise _bad(f"it lacks {', '.join(missing)}")
+    if ("b_h" in infos) != ("b_o" in infos):
+        raise _bad("it has only one of the two biases b_h and b_o")
+    return infos
+
+
+def _read_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """Shape, Fortran order and dtype from a member's .npy header (data not read)."""
+    name = info.filename.removesuffix(".npy")
+    try:
+        with zf.open(info) as member:
+            return _parse_header(member, name)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        raise _bad(f"{name} is damaged") from None
+
+
+def _parse_header(member: IO[bytes], name: str) -> tuple[tuple[int, ...], bool, np.dtype]:
+    """Read a .npy header (version 1.0 or 2.0) from the start of ``member``, leaving it at the data."""
+    try:
+        version = np.lib.format.read_magic(member)
+        if version == (1, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_1_0(member)
+        elif version == (2, 0):
+            shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
+        else:
+            raise _bad(f"{name} uses an unsupported .npy version {version[0]}.{version[1]}")
+    except ModelFileError:
+        raise
+    except Exception:
+        raise _bad(f"{name} is not a valid .npy array") from None
+    return tuple(int(n) for n in shape), bool(fortran), dtype
+
+
+def _check_headers(headers: dict[str, tuple[tuple[int, ...], bool, np.dtype]]) -> None:
+    """Dtypes and shapes of every member, before any data is read."""
+    for name, (shape, _, dtype) in headers.items():
+        if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+            raise _bad(f"{name} holds Python objects or records instead of numbers")
+        if name in WEIGHT_KEYS or name in BIAS_KEYS:
+            if dtype.kind != "f" or dtype.itemsize not in (4, 8):
+                raise _bad(f"{name} has dtype {dtype.newbyteorder('=')}, but weights must be float32 or float64")
+        elif name == "format_version":
+            continue  # checked by _check_version
+        elif dtype != np.uint8 or len(shape) != 1 or shape[0] > MAX_JSON_BYTES:
+            raise _bad(f"{name} is not UTF-8 text of at most {MAX_JSON_BYTES // 2**20} MB")
+
+    wh, wo = headers["W_h"][0], headers["W_o"][0]
+    if len(wh) != 2 or wh[0] != N_INPUTS or not 1 <= wh[1] <= MAX_HIDDEN:
+        raise _bad(f"W_h has shape {wh}, expected ({N_INPUTS}, H) with H from 1 to {MAX_HIDDEN}")
+    hidden = wh[1]
+    if len(wo) != 2 or wo[1] != N_CLASSES:
+        raise _bad(f"W_o has shape {wo}, expected (H, {N_CLASSES})")
+    if wo[0] != hidden:
+        raise _bad(f"W_h has {hidden} hidden units but W_o has {wo[0]}")
+    kind = {name: headers[name][2].newbyteorder("=") for name in (*WEIGHT_KEYS, *BIAS_KEYS) if name in headers}
+    if kind["W_o"] != kind["W_h"]:
+        raise _bad(f"W_h is {kind['W_h']} but W_o is {kind['W_o']}")
+    for name, n in (("b_h", hidden), ("b_o", N_CLASSES)):
+        if name in headers:
+            if headers[name][0] != (n,):
+                raise _bad(f"{name} has shape {headers[name][0]}, expected ({n},)")
+            if kind[name] != kind["W_h"]:
+                raise _bad(f"{name} is {kind[name]} but W_h is {kind['W_h']}")
+
+
+def _read_data(zf: zipfile.ZipFile, info: zipfile.ZipInfo, shape: tuple, fortran: bool, dtype: np.dtype) -> np.ndarray:
+    """The member's array, read only after its header passed; exactly as many bytes as declared."""
+    name = info.filename.removesuffix(".npy")
+    need = math.prod(shape) * dtype.itemsize
+    if need >= info.file_size:
+        raise _bad(f"{name} declares more data than it holds")
+    try:
+        with zf.open(info) as member:
+            _parse_header(member, name)
+            raw = member.read(need + 1)
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error):
+        raise _bad(f"{name} is damaged (its data does not match its checksum)") from None
+    if len(raw) != need:
+        raise _bad(f"{name} holds {len(raw)} bytes of data, expected {need}")
+    order = "F" if fortran else "C"
+    array = np.frombuffer(raw, dtype=dtype).reshape(shape, order=order).copy(order="C")
+    if not array.dtype.isnative:
+        array = array.astype(array.dtype.newbyteorder("="))
+    return array
+
+
+def _build(arrays: dict[str, np.ndarray]) -> SavedModel:
+    for name in (*WEIGHT_KEYS, *BIAS_KEYS):
+        if name in arrays and not np.isfinite(arrays[name]).all():
+            raise _bad(f"{name} contains NaN or infinite values")
+    model = MLP(**{k: arrays[k] for k in (*WEIGHT_KEYS, *BIAS_KEYS) if k in arrays})
+
+    config = None
+    if "config_json" in arrays:
+        data = _json(arrays, "config_json", dict, "an object")
+        try:
+            config = TrainConfig.from_dict(data)
+        except (TypeError, ValueError) as exc:
+            raise _bad(f"its training settings are invalid ({_first_line(exc)})") from None
+        if config.hidden != model.hidden or config.biases != model.has_biases:
+            raise _bad("its training settings do not match its weights")
+    history: list[dict] = []
+    if "history_json" in arrays:
+        history = _json(arrays, "history_json", list, "a list")
+        if not all(isinstance(r, dict) for r in history):
+            raise _bad("its history_json is not a list of epoch records")
+        for record in history:
+            for key in ("epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "train_seconds"):
+                value = record.get(key, 0)
+                if not isinstance(value, (int, float)) or isinstance(value, bool):
+                    raise _bad(f"its history has a {key} that is not a number")
+    meta: dict = {}
+    if "meta_json" in arrays:
+        meta = _json(arrays, "meta_json", dict, "an object")
+    return SavedModel(model=model, config=config, history=history, meta=meta)
+
+
+def _json(arrays: dict[str, np.ndarray], name: str, kind: type, what: str) -> Any:
+    try:
+        value = json.loads(arrays[name].tobytes().decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise _bad(f"its {name} is not valid JSON") from None
+    if not isinstance(value, kind):
+        raise _bad(f"its {name} is not {what}")
+    return value
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def _check_model_arrays(arrays: dict[str, np.ndarray], error: type[Exception]) -> None:
+    W_h, W_o = arrays["W_h"], arrays["W_o"]
+    if W_h.ndim != 2 or W_h.shape[0] != N_INPUTS or not 1 <= W_h.shape[1] <= MAX_HIDDEN:
+        raise error(f"W_h has shape {W_h.shape}, expected ({N_INPUTS}, H) with H from 1 to {MAX_HIDDEN}")
+    if W_o.shape != (W_h.shape[1], N_CLASSES):
+        raise error(f"W_o has shape {W_o.shape}, expected ({W_h.shape[1]}, {N_CLASSES})")
+    for name in (*WEIGHT_KEYS, *BIAS_KEYS):
+        if name not in arrays:
+            continue
+        a = arrays[name]
+        if a.dtype not in (np.float32, np.float64) or a.dtype != W_h.dtype:
+            raise error(f"{name} has dtype {a.dtype}; weights must all be float32 or all float64")
+        if not np.isfinite(a).all():
+            raise error(f"{name} contains NaN or infinite values")
+    for name, n in (("b_h", W_h.shape[1]), ("b_o", N_CLASSES)):
+        if name in arrays and arrays[name].shape != (n,):
+            raise error(f"{name} has shape {arrays[name].shape}, expected ({n},)")
+
+
+# --- the bundled default --------------------------------------------------------
+
+_default: SavedModel | None = None
+_default_lock = threading.Lock()
+
+
+def load_default_model() -> SavedModel:
+    """The model bundled with the app (``assets/default_model.npz``), loaded once per process.
+
+    Every caller gets the same object, shared by all sessions of a server, so
+    it must not be changed: its weight arrays are read-only, and its history
+    and meta must be treated so too. To train it further, use ``.model.copy()``.
+    """
+    global _default
+    with _default_lock:
+        if _default is None:
+            saved = load_model(DEFAULT_MODEL_PATH)
+            for array in saved.model.params().values():
+                array.flags.writeable = False
+            _default = saved
+        return _default
