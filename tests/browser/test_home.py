@@ -1,0 +1,30 @@
+"""The home page in a real browser: it renders, links to every page, switches language."""
+
+from browser_helpers import PHONE, open_page, shot, wait_idle
+
+
+def test_home_renders_and_links(page, app_url):
+    open_page(page, app_url)
+    assert page.get_by_role("heading", name="Backprop Lab").is_visible()
+    assert page.locator("[data-testid=stException]").count() == 0
+    for label in ("Maths walkthrough", "Train", "Draw"):
+        assert page.locator("[data-testid=stPageLink]").filter(has_text=label).count() >= 1
+    shot(page, "home-laptop")
+
+
+def test_language_switch_persists_across_pages(page, app_url):
+    open_page(page, app_url)
+    page.locator(".st-key-lang_select").click()
+    page.get_by_role("option", name="Русский").click()
+    wait_idle(page)
+    assert page.get_by_text("Куда дальше").is_visible()
+    page.locator("[data-testid=stSidebar] [data-testid=stPageLink]").filter(has_text="Обучение").click()
+    wait_idle(page)
+    assert page.locator("[data-testid=stSidebar]").get_by_text("Главная").is_visible()
+
+
+def test_home_on_a_phone(page, app_url):
+    page.set_viewport_size(PHONE)
+    open_page(page, app_url)
+    assert page.get_by_role("heading", name="Backprop Lab").is_visible()
+    shot(page, "home-phone")

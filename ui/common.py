@@ -1,0 +1,119 @@
+"""What every page shares: page setup, the sidebar, the session state, shared data.
+
+Pages call ``page_setup`` first; it returns a translator bound to the
+session's language: ``T = page_setup("nav.train")`` then ``st.header(T("..."))``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from mlp_core.data import Dataset, load_mnist
+from mlp_core.io import SavedModel, load_default_model
+
+from .i18n import LANGUAGES, t
+from .state import DEFAULT, TRAINED, UPLOADED, LabState, trained_model
+
+Translator = Callable[..., str]
+
+KEYS_NAV = ("nav.home", "nav.maths", "nav.train", "nav.draw")
+# (script, title key, icon) of every page, in menu order.
+PAGES = tuple(
+    zip(
+        ("app.py", "pages/1_Maths.py", "pages/2_Train.py", "pages/3_Draw.py"),
+        KEYS_NAV,
+        (":material/home:", ":material/functions:", ":material/show_chart:", ":material/draw:"),
+        strict=True,
+    )
+)
+
+
+def get_state() -> LabState:
+    """This session's LabState, created on first use."""
+    if "lab" not in st.session_state:
+        st.session_state["lab"] = LabState()
+    return st.session_state["lab"]
+
+
+@st.cache_resource(show_spinner=False)
+def get_dataset() -> Dataset:
+    """MNIST, loaded once per server process and shared read-only by all sessions."""
+    return load_mnist()
+
+
+@st.cache_resource(show_spinner=False)
+def get_default_model() -> SavedModel:
+    """The bundled model, shared read-only by all sessions (copy it before changing it)."""
+    return load_default_model()
+
+
+def active_model(state: LabState) -> tuple[SavedModel, str]:
+    """The model the Maths and Draw pages use, and its source (DEFAULT, TRAINED, UPLOADED).
+
+    Falls back to the bundled model when the chosen one is not there.
+    """
+    if state.active == TRAINED:
+        saved = trained_model(state)
+        if saved is not None:
+            return saved, TRAINED
+    if state.active == UPLOADED and state.uploaded is not None:
+        return state.uploaded, UPLOADED
+    return get_default_model(), DEFAULT
+
+
+def model_label(state: LabState, source: str, T: Translator) -> str:
+    """A short human name for a model source."""
+    if source == TRAINED:
+        return T("model.trained")
+    if source == UPLOADED:
+        return T("model.uploaded", name=state.uploaded_name or "model.npz")
+    return T("model.default")
+
+
+def model_summary(saved: SavedModel, T: Translator) -> str:
+    """One line: shape, optimizer, epochs and test accuracy of a model."""
+    hidden = saved.model.hidden
+    if saved.config is None or not saved.history:
+        return T("model.summary_short", hidden=hidden)
+    acc = saved.history[-1].get("test_accuracy")
+    return T(
+        "model.summary",
+        hidden=hidden,
+        optimizer=saved.config.optimizer,
+        epochs=len(saved.history),
+        acc=f"{acc:.2%}" if acc is not None else "—",
+    )
+
+
+def _set_language() -> None:
+    get_state().lang = st.session_state["lang_select"]
+
+
+def page_setup(title_key: str, *, layout: str = "wide") -> Translator:
+    """Configure the page, draw the shared sidebar, return the translator."""
+    state = get_state()
+    title = f"{t(title_key, state.lang)} · Backprop Lab"
+    st.set_page_config(page_title=title, page_icon=":material/neurology:", layout=layout)
+
+    def T(key: str, **values: object) -> str:
+        return t(key, state.lang, **values)
+
+    with st.sidebar:
+        # Written back each run: a keyed widget forgets its value when its page is left.
+        st.session_state["lang_select"] = state.lang
+        st.selectbox(
+            T("lang.label"),
+            options=list(LANGUAGES),
+            format_func=LANGUAGES.__getitem__,
+            key="lang_select",
+            on_change=_set_language,
+        )
+        for path, key, icon in PAGES:
+            st.page_link(path, label=T(key), icon=icon)
+        st.divider()
+        saved, source = active_model(state)
+        st.caption(T("model.active"))
+        st.markdown(f"**{model_label(state, source, T)}**  \n{model_summary(saved, T)}")
+    return T

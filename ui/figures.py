@@ -1,0 +1,350 @@
+"""Plotly figures shared by several pages. Pure functions: data in, figure out."""
+
+from __future__ import annotations
+
+from itertools import pairwise
+
+import numpy as np
+import plotly.graph_objects as go
+
+INK = "#1f2937"
+ACCENT = "#e4572e"
+BLUE = "#2e86ab"
+
+
+def network_diagram(hidden: int = 128, labels: tuple[str, str, str] = ("x: 784", "h: 128", "ŷ: 10")) -> go.Figure:
+    """A schematic of 784 -> hidden -> 10 with a few drawn units per layer."""
+    shown = (8, 6, 10)
+    xs = (0.0, 1.0, 2.0)
+    fig = go.Figure()
+    pos = []
+    for x, n in zip(xs, shown, strict=True):
+        ys = np.linspace(-1, 1, n)
+        pos.append((np.full(n, x), ys))
+    for (x0, y0), (x1, y1) in pairwise(pos):
+        ex, ey = [], []
+        for a in y0:
+            for b in y1:
+                ex += [x0[0], x1[0], None]
+                ey += [a, b, None]
+        fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line=dict(color="#cbd5e1", width=0.6), hoverinfo="skip"))
+    colors = (BLUE, ACCENT, "#3a7d44")
+    for (x, y), c in zip(pos, colors, strict=True):
+        fig.add_trace(go.Scatter(x=x, y=y, mode="markers", marker=dict(size=16, color=c), hoverinfo="skip"))
+    annotations = [
+        dict(x=x, y=-1.35, text=f"<b>{lab}</b>", showarrow=False, font=dict(size=14, color=INK))
+        for x, lab in zip(xs, labels, strict=True)
+    ]
+    annotations += [
+        dict(x=0.5, y=1.25, text="W_h, ReLU", showarrow=False, font=dict(size=13, color=INK)),
+        dict(x=1.5, y=1.25, text="W_o, softmax", showarrow=False, font=dict(size=13, color=INK)),
+    ]
+    fig.update_layout(
+        showlegend=False,
+        height=260,
+        margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(visible=False, range=[-0.3, 2.3]),
+        yaxis=dict(visible=False, range=[-1.55, 1.45]),
+        annotations=annotations,
+        plot_bgcolor="rgba(0,0,0,0)",
+        paper_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+def digit_image(
+    img: np.ndarray, *, height: int = 220, colorscale: str = "gray_r", zmid: float | None = None
+) -> go.Figure:
+    """A 28x28 (or any 2-D) array as a heatmap image, row 0 at the top."""
+    kw = dict(zmid=zmid) if zmid is not None else dict(zmin=0.0, zmax=1.0)
+    fig = go.Figure(go.Heatmap(z=img, colorscale=colorscale, showscale=zmid is not None, **kw))
+    fig.update_layout(
+        height=height,
+        margin=dict(l=0, r=0, t=0, b=0),
+        xaxis=dict(visible=False, constrain="domain"),
+        yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
+    )
+    return fig
+
+
+def probability_bars(probs: np.ndarray, *, highlight: int | None = None, height: int = 260) -> go.Figure:
+    """Ten probabilities as bars, the highlighted digit in the accent colour."""
+    colors = [ACCENT if i == highlight else BLUE for i in range(len(probs))]
+    fig = go.Figure(
+        go.Bar(
+            x=[str(i) for i in range(len(probs))],
+            y=probs,
+            marker_color=colors,
+            text=[f"{p:.0%}" if p >= 0.01 else "" for p in probs],
+            textposition="outside",
+            cliponaxis=False,
+        )
+    )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=20, b=10),
+        yaxis=dict(range=[0, 1.08], tickformat=".0%"),
+        xaxis=dict(type="category"),
+    )
+    return fig
+
+
+# --- train page ------------------------------------------------------------------
+
+GREY = "#9ca3af"
+
+
+def epoch_curves(
+    lines: list[dict], *, x_title: str, y_title: str, percent: bool = False, height: int = 300
+) -> go.Figure:
+    """Per-epoch curves. Each line is a dict with name, x, y and optionally color,
+    dash ("solid", "dash", "dot") and faded (an earlier run drawn behind)."""
+    fig = go.Figure()
+    for line in lines:
+        faded = line.get("faded", False)
+        fig.add_trace(
+            go.Scatter(
+                x=line["x"],
+                y=line["y"],
+                name=line["name"],
+                mode="lines+markers" if len(line["x"]) < 30 else "lines",
+                line=dict(color=line.get("color", BLUE), dash=line.get("dash", "solid"), width=1.5 if faded else 2.5),
+                marker=dict(size=5),
+                opacity=0.55 if faded else 1.0,
+            )
+        )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        legend=dict(orientation="h", yanchor="top", y=-0.22, x=0),
+        xaxis=dict(title=x_title, rangemode="tozero"),
+        yaxis=dict(title=y_title, tickformat=".1%" if percent else None),
+        uirevision="keep",  # keep the user's zoom while the data grow
+    )
+    return fig
+
+
+def batch_loss_curve(first: int, losses: list[float], *, name: str, x_title: str, height: int = 300) -> go.Figure:
+    """The mean loss of consecutive batches, numbered from ``first`` (1-based)."""
+    x = list(range(first, first + len(losses)))
+    fig = go.Figure(go.Scatter(x=x, y=losses, name=name, mode="lines", line=dict(color=BLUE, width=1.5)))
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        showlegend=False,
+        xaxis=dict(title=x_title),
+        yaxis=dict(title=name, rangemode="tozero"),
+        uirevision="keep",
+    )
+    return fig
+
+
+def confusion_figure(cm: np.ndarray, *, x_title: str, y_title: str, height: int = 420) -> go.Figure:
+    """A (10, 10) confusion matrix (row = true class, column = predicted) with counts in
+    the cells; the diagonal and the mistakes use separate colour scales so errors show."""
+    k = cm.shape[0]
+    labels = [str(i) for i in range(k)]
+    off = cm.astype(float)
+    np.fill_diagonal(off, np.nan)
+    diag = np.full(cm.shape, np.nan)
+    np.fill_diagonal(diag, np.diag(cm))
+    text = [[str(v) if v else "" for v in row] for row in cm]
+    fig = go.Figure()
+    fig.add_trace(go.Heatmap(z=diag, x=labels, y=labels, colorscale=[[0, "#d1fae5"], [1, "#3a7d44"]], showscale=False,
+                             hoverinfo="skip"))  # fmt: skip
+    fig.add_trace(
+        go.Heatmap(
+            z=off,
+            x=labels,
+            y=labels,
+            colorscale=[[0, "#fff7ed"], [1, ACCENT]],
+            zmin=0,
+            showscale=False,
+            text=text,
+            texttemplate="%{text}",
+            customdata=cm,
+            hovertemplate=f"{y_title}: %{{y}}<br>{x_title}: %{{x}}<br>%{{customdata}}<extra></extra>",
+        )
+    )
+    # The diagonal's counts, drawn over both layers.
+    fig.add_trace(
+        go.Scatter(
+            x=labels,
+            y=labels,
+            mode="text",
+            text=[str(cm[i, i]) for i in range(k)],
+            textfont=dict(color="white", size=11),
+            hovertemplate=f"{y_title} = {x_title} = %{{x}}<br>%{{text}}<extra></extra>",
+            showlegend=False,
+        )
+    )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(title=x_title, type="category", side="top", constrain="domain"),
+        yaxis=dict(title=y_title, type="category", autorange="reversed", scaleanchor="x"),
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+# --- maths page ---------------------------------------------------------------------
+
+GREY = "#cbd5e1"
+
+
+def vector_bars(
+    values: np.ndarray,
+    *,
+    colors: list[str] | str = BLUE,
+    labels: list[str] | None = None,
+    x_title: str = "",
+    height: int = 220,
+) -> go.Figure:
+    """One bar per entry of a vector (z, θ, δ₂, ...), signed values around a zero line."""
+    values = np.asarray(values, dtype=float)
+    x = labels if labels is not None else [str(i) for i in range(len(values))]
+    fig = go.Figure(go.Bar(x=x, y=values, marker_color=colors, hovertemplate="%{x}: %{y:.4g}<extra></extra>"))
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        bargap=0.15,
+        xaxis=dict(type="category", title=x_title, showticklabels=len(values) <= 32),
+        yaxis=dict(zeroline=True, zerolinecolor=INK, zerolinewidth=1),
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+def signed_heatmap(
+    m: np.ndarray,
+    *,
+    x_title: str = "",
+    y_title: str = "",
+    y_labels: list[str] | None = None,
+    height: int = 260,
+    show_axes: bool = True,
+    square: bool = False,
+) -> go.Figure:
+    """A matrix of signed values (a gradient): red positive, blue negative, white zero."""
+    m = np.asarray(m, dtype=float)
+    bound = float(np.abs(m).max()) or 1.0
+    fig = go.Figure(
+        go.Heatmap(
+            z=m,
+            y=y_labels,
+            colorscale="RdBu_r",
+            zmid=0.0,
+            zmin=-bound,
+            zmax=bound,
+            showscale=show_axes,
+            colorbar=dict(thickness=10, tickformat=".1e"),
+            hovertemplate="%{y}, %{x}: %{z:.3e}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        xaxis=dict(title=x_title, visible=show_axes, constrain="domain"),
+        yaxis=dict(
+            title=y_title,
+            visible=show_axes,
+            autorange="reversed",
+            type="category" if y_labels is not None else "-",
+            **(dict(scaleanchor="x") if square else {}),
+        ),
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+def probability_shift(
+    before: np.ndarray, after: np.ndarray, *, names: tuple[str, str], highlight: int | None = None, height: int = 260
+) -> go.Figure:
+    """Ten probabilities before and after a training step, side by side per digit."""
+    x = [str(i) for i in range(len(before))]
+    fig = go.Figure(
+        [
+            go.Bar(x=x, y=before, name=names[0], marker_color=GREY, hovertemplate="%{x}: %{y:.2%}<extra></extra>"),
+            go.Bar(
+                x=x,
+                y=after,
+                name=names[1],
+                marker_color=[ACCENT if i == highlight else BLUE for i in range(len(after))],
+                hovertemplate="%{x}: %{y:.2%}<extra></extra>",
+            ),
+        ]
+    )
+    fig.update_layout(
+        height=height,
+        barmode="group",
+        margin=dict(l=10, r=10, t=10, b=10),
+        yaxis=dict(range=[0, 1.05], tickformat=".0%"),
+        xaxis=dict(type="category"),
+        legend=dict(orientation="h", yanchor="bottom", y=1.0, x=0),
+        plot_bgcolor="rgba(0,0,0,0)",
+    )
+    return fig
+
+
+# --- draw page ---
+
+
+def probability_bars_with_before(
+    probs: np.ndarray, before: np.ndarray | None = None, *, highlight: int | None = None, height: int = 260
+) -> go.Figure:
+    """probability_bars, with earlier probabilities (before a lesson) as grey outlines behind."""
+    fig = probability_bars(probs, highlight=highlight, height=height)
+    if before is not None:
+        fig.add_trace(
+            go.Bar(
+                x=[str(i) for i in range(len(before))],
+                y=before,
+                marker=dict(color="rgba(0,0,0,0)", line=dict(color="#6b7280", width=1.5)),
+                hoverinfo="skip",
+            )
+        )
+        fig.update_layout(barmode="overlay", showlegend=False)
+    return fig
+
+
+def hidden_activations(h: np.ndarray, *, height: int = 200) -> go.Figure:
+    """The hidden layer's activations h (one bar per unit, in unit order)."""
+    fig = go.Figure(
+        go.Bar(
+            x=np.arange(len(h)),
+            y=h,
+            marker_color=np.where(h > 0, BLUE, "#cbd5e1"),
+            hovertemplate="h[%{x}] = %{y:.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=10, r=10, t=10, b=10),
+        bargap=0.1,
+        xaxis=dict(title="unit j", showgrid=False),
+        yaxis=dict(title="h_j", rangemode="tozero"),
+    )
+    return fig
+
+
+def contribution_map(c: np.ndarray, *, height: int = 240) -> go.Figure:
+    """A (28, 28) map of signed pixel contributions: blue pushed the answer up, red down."""
+    limit = float(np.abs(c).max()) or 1.0
+    fig = go.Figure(
+        go.Heatmap(
+            z=c,
+            colorscale="RdBu",
+            zmin=-limit,
+            zmax=limit,
+            colorbar=dict(thickness=10, len=0.9),
+            hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        height=height,
+        margin=dict(l=0, r=0, t=0, b=0),
+        xaxis=dict(visible=False, constrain="domain"),
+        yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
+    )
+    return fig
