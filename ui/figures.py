@@ -95,10 +95,11 @@ GREY = "#9ca3af"
 
 
 def epoch_curves(
-    lines: list[dict], *, x_title: str, y_title: str, percent: bool = False, height: int = 300
+    lines: list[dict], *, x_title: str, y_title: str, epochs: int, percent: bool = False, height: int = 300
 ) -> go.Figure:
-    """Per-epoch curves. Each line is a dict with name, x, y and optionally color,
-    dash ("solid", "dash", "dot") and faded (an earlier run drawn behind)."""
+    """Per-epoch curves on a fixed axis of 1..epochs (so a live chart does not jump).
+    Each line is a dict with name, x, y and optionally color, dash ("solid", "dash",
+    "dot") and faded (an earlier run drawn behind)."""
     fig = go.Figure()
     for line in lines:
         faded = line.get("faded", False)
@@ -117,10 +118,13 @@ def epoch_curves(
         height=height,
         margin=dict(l=10, r=10, t=10, b=10),
         legend=dict(orientation="h", yanchor="top", y=-0.22, x=0),
-        xaxis=dict(title=x_title, rangemode="tozero"),
-        yaxis=dict(title=y_title, tickformat=".1%" if percent else None),
-        uirevision="keep",  # keep the user's zoom while the data grow
+        xaxis=dict(title=x_title, range=[0.7, max(epochs, 2) + 0.3], dtick=1 if epochs <= 12 else None),
+        yaxis=dict(title=y_title, tickformat=".1%" if percent else None, rangemode="tozero"),
     )
+    if not any(len(line["y"]) for line in lines):  # nothing yet: a sensible empty frame
+        fig.update_yaxes(range=[0, 1] if percent else [0, 2.5])
+    elif percent:
+        fig.update_yaxes(rangemode="normal")
     return fig
 
 
@@ -148,10 +152,13 @@ def confusion_figure(cm: np.ndarray, *, x_title: str, y_title: str, height: int 
     np.fill_diagonal(off, np.nan)
     diag = np.full(cm.shape, np.nan)
     np.fill_diagonal(diag, np.diag(cm))
-    text = [[str(v) if v else "" for v in row] for row in cm]
+    text = [["" if i == j or not v else str(v) for j, v in enumerate(row)] for i, row in enumerate(cm)]
     fig = go.Figure()
-    fig.add_trace(go.Heatmap(z=diag, x=labels, y=labels, colorscale=[[0, "#d1fae5"], [1, "#3a7d44"]], showscale=False,
-                             hoverinfo="skip"))  # fmt: skip
+    green = [[0, "#d7ecda"], [0.5, "#5f9e69"], [1, "#2f6b3a"]]
+    top = max(int(cm.diagonal().max()), 1)
+    fig.add_trace(
+        go.Heatmap(z=diag, x=labels, y=labels, colorscale=green, zmin=0, zmax=top, showscale=False, hoverinfo="skip")
+    )
     fig.add_trace(
         go.Heatmap(
             z=off,
@@ -173,7 +180,7 @@ def confusion_figure(cm: np.ndarray, *, x_title: str, y_title: str, height: int 
             y=labels,
             mode="text",
             text=[str(cm[i, i]) for i in range(k)],
-            textfont=dict(color="white", size=11),
+            textfont=dict(color=["white" if cm[i, i] > 0.4 * top else INK for i in range(k)], size=11),
             hovertemplate=f"{y_title} = {x_title} = %{{x}}<br>%{{text}}<extra></extra>",
             showlegend=False,
         )
@@ -223,8 +230,6 @@ def signed_heatmap(
     y_title: str = "",
     y_labels: list[str] | None = None,
     height: int = 260,
-    show_axes: bool = True,
-    square: bool = False,
 ) -> go.Figure:
     """A matrix of signed values (a gradient): red positive, blue negative, white zero."""
     m = np.asarray(m, dtype=float)
@@ -237,7 +242,7 @@ def signed_heatmap(
             zmid=0.0,
             zmin=-bound,
             zmax=bound,
-            showscale=show_axes,
+            showscale=True,
             colorbar=dict(thickness=10, tickformat=".1e"),
             hovertemplate="%{y}, %{x}: %{z:.3e}<extra></extra>",
         )
@@ -245,13 +250,11 @@ def signed_heatmap(
     fig.update_layout(
         height=height,
         margin=dict(l=10, r=10, t=10, b=10),
-        xaxis=dict(title=x_title, visible=show_axes, constrain="domain"),
+        xaxis=dict(title=x_title, constrain="domain"),
         yaxis=dict(
             title=y_title,
-            visible=show_axes,
             autorange="reversed",
             type="category" if y_labels is not None else "-",
-            **(dict(scaleanchor="x") if square else {}),
         ),
         plot_bgcolor="rgba(0,0,0,0)",
     )
@@ -299,7 +302,7 @@ def probability_bars_with_before(
         fig.add_trace(
             go.Bar(
                 x=[str(i) for i in range(len(before))],
-                y=before,
+                y=np.where(before >= 0.005, before, np.nan),  # no flat outlines along the axis
                 marker=dict(color="rgba(0,0,0,0)", line=dict(color="#6b7280", width=1.5)),
                 hoverinfo="skip",
             )
@@ -347,4 +350,27 @@ def contribution_map(c: np.ndarray, *, height: int = 240) -> go.Figure:
         xaxis=dict(visible=False, constrain="domain"),
         yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
     )
+    return fig
+
+
+def signed_image_grid(images: list[np.ndarray], titles: list[str], *, cols: int = 3, height: int = 360) -> go.Figure:
+    """Several 28x28 signed images (rows of a gradient) in one figure, one colour scale for all."""
+    from plotly.subplots import make_subplots
+
+    rows = -(-len(images) // cols)
+    bound = max((float(np.abs(im).max()) for im in images), default=0.0) or 1.0
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.03, vertical_spacing=0.1)
+    for i, im in enumerate(images):
+        fig.add_trace(
+            go.Heatmap(z=im, colorscale="RdBu_r", zmid=0.0, zmin=-bound, zmax=bound, showscale=False, hoverinfo="skip"),
+            row=i // cols + 1,
+            col=i % cols + 1,
+        )
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, autorange="reversed", constrain="domain")
+    for i in range(len(images)):  # keep every image square
+        suffix = "" if i == 0 else str(i + 1)
+        fig.update_layout({f"yaxis{suffix}": dict(scaleanchor=f"x{suffix}")})
+    fig.update_annotations(font=dict(size=12, color=INK))
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=24, b=0), plot_bgcolor="rgba(0,0,0,0)")
     return fig

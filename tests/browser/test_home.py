@@ -1,6 +1,7 @@
 """The home page in a real browser: it renders, links to every page, switches language."""
 
 from browser_helpers import PHONE, open_page, shot, wait_idle
+from playwright.sync_api import expect
 
 
 def test_home_renders_and_links(page, app_url):
@@ -14,13 +15,15 @@ def test_home_renders_and_links(page, app_url):
 
 def test_language_switch_persists_across_pages(page, app_url):
     open_page(page, app_url)
-    page.locator(".st-key-lang_select").click()
+    page.locator(".st-key-lang_select [role=combobox]").click()
     page.get_by_role("option", name="Русский").click()
     wait_idle(page)
-    assert page.get_by_text("Куда дальше").is_visible()
+    expect(page.get_by_text("Куда дальше")).to_be_visible()
     page.locator("[data-testid=stSidebar] [data-testid=stPageLink]").filter(has_text="Обучение").click()
+    expect(page).to_have_url(f"{app_url}/Train")
     wait_idle(page)
-    assert page.locator("[data-testid=stSidebar]").get_by_text("Главная").is_visible()
+    expect(page.locator("[data-testid=stSidebar]").get_by_text("Главная")).to_be_visible()
+    expect(page.get_by_role("heading", name="Обучение").first).to_be_visible()
 
 
 def test_home_on_a_phone(page, app_url):

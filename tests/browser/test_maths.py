@@ -1,0 +1,124 @@
+"""The Maths page in a real browser: every formula renders in KaTeX (no error boxes, no raw
+LaTeX left on the page) in both languages and every view, with screenshots at laptop and
+phone widths to look at."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser_helpers import PHONE, open_page, shot, wait_idle
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from ui.i18n import t
+from ui.maths_view import KEYS_VIEW, VIEWS
+
+# TeX commands that only show up as text when KaTeX failed to render a formula.
+RAW_TEX = re.compile(r"\\(?:begin|end|frac|operatorname|delta|theta|hat|partial|sum|top|circ|mathbb|times)\b|\$\$")
+
+# Text of the app's main area without the rendered formulas (their hidden MathML keeps the source).
+TEXT_WITHOUT_FORMULAS = """() => {
+    const main = document.querySelector('[data-testid=stMain]').cloneNode(true);
+    main.querySelectorAll('.katex, .katex-display, [data-testid=stCode], code').forEach(e => e.remove());
+    return main.textContent;
+}"""
+
+
+def set_language(page, lang: str) -> None:
+    if lang == "en":
+        return
+    option = page.get_by_role("option", name="Русский")
+    for _ in range(3):  # a click that lands while the sidebar is still being drawn opens nothing
+        page.locator(".st-key-lang_select [role=combobox]").click()
+        try:
+            option.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    option.click()
+    page.get_by_role("heading", name=t("nav.maths", lang)).first.wait_for()  # the rerun has begun
+    wait_idle(page)
+
+
+def show(page, view: str, lang: str) -> None:
+    label = t(KEYS_VIEW[VIEWS.index(view)], lang)
+    page.locator(".st-key-maths_view").get_by_role("radio", name=label).click()
+    wait_idle(page)
+
+
+def tiny_round(page) -> None:
+    """Forward, backward, update: each button is enabled only once the previous step is shown."""
+    for key in ("tiny_forward", "tiny_backward", "tiny_update"):
+        page.locator(f".st-key-{key} button:not([disabled])").click()
+        wait_idle(page)
+    page.locator(".st-key-tiny_forward button:not([disabled])").wait_for()  # the update is on screen
+    wait_idle(page)
+
+
+def tall_shot(page, name: str) -> None:
+    """A screenshot of the whole page: the app scrolls inside its own container, so the
+    viewport is stretched to the content's height for the shot."""
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=stMain], [data-testid=stAppViewContainer]')]"
+        ".map(e => e.scrollHeight))"
+    )
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 16000)})
+    page.wait_for_timeout(700)  # charts re-layout to the new size
+    shot(page, name)
+    page.set_viewport_size(size)
+
+
+def assert_formulas_render(page, minimum: int) -> None:
+    page.wait_for_timeout(300)  # KaTeX typesets right after the elements arrive
+    assert page.locator("[data-testid=stException]").count() == 0
+    assert page.locator(".katex-error").count() == 0
+    rendered = page.locator("[data-testid=stMain] .katex").count()
+    assert rendered >= minimum, f"only {rendered} formulas rendered"
+    leftovers = RAW_TEX.findall(page.evaluate(TEXT_WITHOUT_FORMULAS))
+    assert not leftovers, f"LaTeX source visible on the page: {leftovers[:5]}"
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_every_formula_renders(page, app_url, lang):
+    open_page(page, app_url, "Maths")
+    set_language(page, lang)
+    assert page.get_by_role("heading", name=t("nav.maths", lang)).first.is_visible()
+
+    assert page.get_by_text(t("maths.d4_title", lang)).is_visible()
+    assert_formulas_render(page, 14)  # 11 display formulas and the shapes table's inline maths
+    tall_shot(page, f"maths-derivation-{lang}-laptop")
+
+    show(page, "live", lang)
+    page.wait_for_selector(".js-plotly-plot")
+    assert page.get_by_text(t("maths.check_header", lang)).is_visible()
+    assert_formulas_render(page, 6)
+    tall_shot(page, f"maths-live-{lang}-laptop")
+
+    show(page, "tiny", lang)
+    tiny_round(page)
+    assert page.get_by_text(t("maths.tiny_update_header", lang), exact=True).is_visible()
+    assert_formulas_render(page, 13)
+    tall_shot(page, f"maths-tiny-{lang}-laptop")
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_on_a_phone(page, app_url, lang):
+    open_page(page, app_url, "Maths")
+    set_language(page, lang)  # on a laptop, where the sidebar is open; the session keeps it
+    size = page.viewport_size
+    page.set_viewport_size(PHONE)
+    try:
+        assert page.get_by_role("heading", name=t("nav.maths", lang)).first.is_visible()
+        assert_formulas_render(page, 14)
+        tall_shot(page, f"maths-derivation-{lang}-phone")
+        show(page, "live", lang)
+        page.wait_for_selector(".js-plotly-plot")
+        assert_formulas_render(page, 6)
+        tall_shot(page, f"maths-live-{lang}-phone")
+        show(page, "tiny", lang)
+        tiny_round(page)
+        assert_formulas_render(page, 13)
+        tall_shot(page, f"maths-tiny-{lang}-phone")
+    finally:
+        page.set_viewport_size(size)

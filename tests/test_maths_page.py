@@ -1,0 +1,249 @@
+"""The Maths page under AppTest: its numbers are mlp_core's for the chosen digit, the
+gradient check passes, the SGD step lowers E without touching the model, the tiny
+network's buttons walk through a round, and everything renders in both languages."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mlp_core import MLP, SavedModel, as_float
+from mlp_core.walkthrough import TINY_LABEL, TINY_X, sgd_step, tiny_model, walk
+from ui import maths_view as mv
+from ui.i18n import LANGUAGES, t
+from ui.state import UPLOADED, LabState
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def saved() -> SavedModel:
+    """A float32 model standing in as the session's uploaded model (the page uses the active one)."""
+    m = MLP.create(24, init="xavier", seed=7, dtype="float32")
+    for a in m.params().values():
+        a.flags.writeable = False  # as the shared bundled model: the page must copy, never write
+    return SavedModel(m, meta={"name": "test"})
+
+
+def open_maths(saved: SavedModel, **state) -> AppTest:
+    """The Maths page as the multipage app runs it (app.py is the entry point, so the
+    sidebar's page links resolve), with the given model active."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/1_Maths.py")
+    at.session_state["lab"] = LabState(active=UPLOADED, uploaded=saved, uploaded_name="test.npz", **state)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def lab(at: AppTest) -> LabState:
+    return at.session_state["lab"]
+
+
+TABLES = {"maths_classes": "θ", "maths_hidden": "δ₂", "maths_check": t("maths.col_rel", "en")}
+
+
+def frame(at: AppTest, name: str):
+    """The page's table by name, found by a column only it has."""
+    return next(d.value for d in at.dataframe if TABLES[name] in d.value.columns)
+
+
+def metric(at: AppTest, label_key: str, lang: str = "en") -> str:
+    return next(m.value for m in at.metric if m.label == t(label_key, lang))
+
+
+def expected(saved: SavedModel, mnist, i: int):
+    x = as_float(mnist.x_test[i], np.float64)
+    return x, int(mnist.y_test[i]), walk(saved.model, x, int(mnist.y_test[i]))
+
+
+def check_numbers(at: AppTest, w) -> None:
+    """The class table, the hidden-layer table and E on the page equal MLP's own computation."""
+    m = lab(at).uploaded.model.astype(np.float64)
+    y_hat, cache = m.forward(w.x[None, :])
+    d1, d2 = m.deltas(cache, np.array([w.label]))
+    classes = frame(at, "maths_classes")
+    np.testing.assert_array_equal(classes["θ"].to_numpy(), cache.theta[0])
+    np.testing.assert_array_equal(classes["ŷ"].to_numpy(), y_hat[0])
+    np.testing.assert_array_equal(classes["y"].to_numpy(), np.eye(10, dtype=int)[w.label])
+    np.testing.assert_array_equal(classes["δ₁ = ŷ − y"].to_numpy(), d1[0])
+    hidden = frame(at, "maths_hidden")
+    np.testing.assert_array_equal(hidden["z"].to_numpy(), cache.z[0])
+    np.testing.assert_array_equal(hidden["h"].to_numpy(), cache.h[0])
+    np.testing.assert_array_equal(hidden["δ₂"].to_numpy(), d2[0])
+    assert metric(at, "maths.true_label") == str(w.label)
+    assert metric(at, "maths.predicted") == str(int(np.argmax(y_hat[0])))
+    assert metric(at, "maths.loss") == mv.short_number(-np.log(y_hat[0, w.label]))
+    assert metric(at, "maths.relu_off") == f"{int((cache.z[0] <= 0).sum())} of 24"
+
+
+def test_live_numbers_are_mlp_cores(saved, mnist):
+    at = open_maths(saved, maths_view="live", maths_index=3)
+    _, _, w = expected(saved, mnist, 3)
+    check_numbers(at, w)
+    # another digit through the slider
+    at.slider(key="maths_index").set_value(1234).run()
+    assert lab(at).maths_index == 1234
+    _, _, w = expected(saved, mnist, 1234)
+    check_numbers(at, w)
+
+
+def test_random_digit_button(saved, mnist):
+    at = open_maths(saved, maths_view="live", maths_index=0)
+    seen = set()
+    for _ in range(3):
+        at.button(key="maths_random").click().run()
+        seen.add(lab(at).maths_index)
+        assert at.slider(key="maths_index").value == lab(at).maths_index
+    assert len(seen) > 1
+    check_numbers(at, expected(saved, mnist, lab(at).maths_index)[2])
+
+
+def test_a_digit_the_model_gets_wrong(saved, mnist):
+    at = open_maths(saved, maths_view="live", maths_index=0)
+    at.button(key="maths_wrong").click().run()
+    i = lab(at).maths_index
+    assert saved.model.predict(mnist.x_test[i : i + 1])[0] != mnist.y_test[i]
+    assert metric(at, "maths.predicted") != metric(at, "maths.true_label") == str(mnist.y_test[i])
+    check_numbers(at, expected(saved, mnist, i)[2])
+
+
+def test_gradient_check_table(saved, mnist):
+    at = open_maths(saved, maths_view="live", maths_index=11)
+    table = frame(at, "maths_check")
+    rel = table[t("maths.col_rel", "en")].to_numpy()
+    assert len(rel) == 10 and set(table[t("maths.col_param", "en")]) == {"W_h", "W_o"}
+    assert rel.max() < 1e-6
+    analytic = table[t("maths.col_analytic", "en")].to_numpy()
+    numeric = table[t("maths.col_numeric", "en")].to_numpy()
+    np.testing.assert_allclose(analytic, numeric, rtol=1e-6)
+    _, _, w = expected(saved, mnist, 11)
+    params, indices = table[t("maths.col_param", "en")], table[t("maths.col_index", "en")]
+    for param, index, a in zip(params, indices, analytic, strict=True):
+        full = w.dW_h if param == "W_h" else w.dW_o
+        assert a == full[tuple(int(v) for v in index.strip("()").split(","))]
+    assert any(el.value.startswith("Largest relative error") for el in at.success)
+    before = list(table[t("maths.col_index", "en")])
+    at.button(key="maths_check_again").click().run()
+    assert lab(at).maths_check_seed == 1
+    table = frame(at, "maths_check")
+    assert list(table[t("maths.col_index", "en")]) != before
+    assert table[t("maths.col_rel", "en")].max() < 1e-6
+
+
+def test_sgd_step_lowers_the_loss_and_leaves_the_model(saved, mnist):
+    weights = {k: v.copy() for k, v in saved.model.params().items()}
+    at = open_maths(saved, maths_view="live", maths_index=21)
+    x, label, w = expected(saved, mnist, 21)
+    at.select_slider(key="maths_lr").set_value(0.05).run()
+    assert lab(at).maths_lr == 0.05
+    step = sgd_step(saved.model, x, label, 0.05)
+    before, after = metric(at, "maths.loss_before"), metric(at, "maths.loss_after")
+    assert before == mv.short_number(w.E) == mv.short_number(step.loss_before)
+    assert after == mv.short_number(step.loss_after)
+    assert float(after) < float(before)
+    assert not at.warning
+    for k, v in saved.model.params().items():
+        np.testing.assert_array_equal(v, weights[k])
+    # a huge learning rate overshoots, and the page says so
+    at.select_slider(key="maths_lr").set_value(5.0).run()
+    if sgd_step(saved.model, x, label, 5.0).loss_after > w.E:
+        assert any(str(t("maths.step_overshoot", "en", lr=5.0)) == el.value for el in at.warning)
+
+
+def test_the_last_drawing(saved, mnist):
+    drawing = (mnist.x_test[42].reshape(28, 28) / 255).astype(np.float32)
+    at = open_maths(saved, maths_view="live", last_drawing=drawing)
+    at.radio(key="maths_source").set_value("drawing").run()
+    assert lab(at).maths_source == "drawing"
+    x = drawing.reshape(-1).astype(np.float64)
+    guess = walk(saved.model, x, 0).prediction
+    assert at.selectbox(key="maths_drawing_label").value == guess
+    check_numbers(at, walk(saved.model, x, guess))
+    other = (guess + 3) % 10
+    at.selectbox(key="maths_drawing_label").set_value(other).run()
+    check_numbers(at, walk(saved.model, x, other))
+
+
+def test_no_drawing_no_source_choice(saved):
+    at = open_maths(saved, maths_view="live")
+    assert not at.radio
+    assert any(c.value == t("maths.no_drawing", "en") for c in at.caption)
+
+
+def test_view_switch_is_kept_in_the_session(saved):
+    at = open_maths(saved)
+    assert lab(at).maths_view == "derivation"
+    at.button_group(key="maths_view").set_value("tiny").run()
+    assert lab(at).maths_view == "tiny"
+    assert at.button(key="tiny_forward")
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+@pytest.mark.parametrize("view", mv.VIEWS)
+def test_every_view_renders_in_both_languages(saved, lang, view):
+    at = open_maths(saved, lang=lang, maths_view=view, tiny_stage=3)
+    texts = [el.value for el in (*at.markdown, *at.subheader, *at.caption)]
+    assert t("maths.intro", lang) in texts
+    first = {"derivation": "maths.d1_title", "live": "maths.forward_header", "tiny": "maths.forward_header"}[view]
+    assert t(first, lang) in texts
+    other = "ru" if lang == "en" else "en"
+    assert t(first, other) not in texts
+    assert len(at.latex) >= 4
+    for latex in at.latex:  # KaTeX fails on these silently, so none may appear
+        assert "\\newcommand" not in latex.value and "\\label" not in latex.value
+
+
+def test_derivation_mentions_biases_only_when_the_model_has_them(saved):
+    at = open_maths(saved)
+    assert not at.info
+    with_biases = SavedModel(MLP.create(8, biases=True, seed=1))
+    at = open_maths(with_biases)
+    assert at.info[0].value == t("maths.biases_note", "en")
+
+
+def test_tiny_buttons_walk_a_round(saved):
+    at = open_maths(saved, maths_view="tiny")
+    latex = lambda: " ".join(el.value for el in at.latex)  # noqa: E731
+    assert lab(at).tiny_stage == 0
+    assert at.button(key="tiny_backward").disabled and at.button(key="tiny_update").disabled
+    assert "0.25" not in latex()
+
+    at.button(key="tiny_forward").click().run()
+    assert lab(at).tiny_stage == 1
+    assert r"\begin{bmatrix} 0.25 \\ -0.4 \\ 0.45 \end{bmatrix}" in latex()  # z = W_h x
+    assert r"\begin{bmatrix} -0.01 \\ 0.22 \end{bmatrix}" in latex()  # theta
+    assert "= 0.815" in latex()  # E
+    assert at.button(key="tiny_forward").disabled and not at.button(key="tiny_backward").disabled
+
+    at.button(key="tiny_backward").click().run()
+    assert lab(at).tiny_stage == 2
+    assert r"\begin{bmatrix} -0.557 & 0.557 \end{bmatrix}" in latex()  # delta_1
+    assert r"\begin{bmatrix} -0.39 & 0 & 0.502 \end{bmatrix}" in latex()  # delta_2, unit 2 off
+
+    at.button(key="tiny_update").click().run()
+    assert lab(at).tiny_stage == 3
+    step = sgd_step(tiny_model(), TINY_X, TINY_LABEL, 0.5)
+    assert metric(at, "maths.loss_before") == mv.num(step.loss_before, 4) == "0.8147"
+    assert metric(at, "maths.loss_after") == mv.num(step.loss_after, 4)
+    assert step.loss_after < step.loss_before
+
+    at.button(key="tiny_forward").click().run()  # round 2 starts from the updated weights
+    assert lab(at).tiny_stage == 1 and lab(at).tiny_round == 2
+    np.testing.assert_array_equal(lab(at).tiny_model.W_h, step.model_after.W_h)
+    assert mv.bmatrix(step.model_after.W_h.T) in latex()
+    assert t("maths.tiny_round", "en", n=2) in [s.value for s in at.subheader]
+
+    at.button(key="tiny_reset").click().run()
+    assert lab(at).tiny_stage == 0 and lab(at).tiny_round == 1 and lab(at).tiny_model is None
+
+
+def test_tiny_learning_rate_control(saved):
+    at = open_maths(saved, maths_view="tiny", tiny_stage=3)
+    at.select_slider(key="tiny_lr").set_value(1.0).run()
+    assert lab(at).tiny_lr == 1.0
+    step = sgd_step(tiny_model(), TINY_X, TINY_LABEL, 1.0)
+    assert metric(at, "maths.loss_after") == mv.num(step.loss_after, 4)
