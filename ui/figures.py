@@ -91,8 +91,6 @@ def probability_bars(probs: np.ndarray, *, highlight: int | None = None, height:
 
 # --- train page ------------------------------------------------------------------
 
-GREY = "#9ca3af"
-
 
 def epoch_curves(
     lines: list[dict], *, x_title: str, y_title: str, epochs: int, percent: bool = False, height: int = 300

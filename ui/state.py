@@ -59,7 +59,7 @@ class LabState:
     draw_canvas: int = 0  # part of the canvas key: Clear bumps it, which gives an empty canvas
     draw_pen: int = 18  # pen width in canvas pixels
     draw_base: str = ""  # which model the lessons below started from (source and a weight fingerprint)
-    draw_lessons: list[Any] = field(default_factory=list)  # the undo stack: (MLP, lesson facts) per lesson
+    draw_lessons: list[Any] = field(default_factory=list)  # the undo stack: one ui.draw_view.Lesson per lesson
     # --- maths page ---
     maths_view: str = "derivation"  # "derivation", "live" or "tiny"
     maths_source: str = "test"  # "test" (a test-set digit) or "drawing" (last_drawing)

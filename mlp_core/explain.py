@@ -1,0 +1,86 @@
+"""What the network makes of one digit: probabilities, hidden activations, and
+which pixels pushed its answer up or down.
+
+For a ReLU network the score of class c is piecewise linear in the input.
+With the hidden units that are switched on (z_j > 0) held fixed::
+
+    theta_c = sum_i x_i g_i  +  (b_o[c] + sum_j on W_o[j, c] b_h[j])
+    g_i     = dtheta_c/dx_i = sum_j on W_h[i, j] W_o[j, c]
+
+so ``x_i * g_i`` ("gradient times input") is exactly pixel i's share of the
+score: positive pixels argue for c, negative ones against it, and the shares
+plus the bias part add up to theta_c.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .model import MLP
+
+UNSURE_BELOW = 0.6  # a top probability below this is reported as unsure, with the runner-up
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The network's reading of one 28x28 image."""
+
+    probs: np.ndarray  # (10,) softmax probabilities y_hat
+    theta: np.ndarray  # (10,) scores (logits)
+    z: np.ndarray  # (H,) hidden pre-activations
+    h: np.ndarray  # (H,) hidden activations ReLU(z)
+    ranking: np.ndarray  # (10,) classes from most to least likely
+    contributions: np.ndarray  # (28, 28) each pixel's share of theta for the top class
+    bias_part: float  # theta[top] minus the sum of the contributions
+
+    @property
+    def top(self) -> int:
+        return int(self.ranking[0])
+
+    @property
+    def runner_up(self) -> int:
+        return int(self.ranking[1])
+
+    @property
+    def confidence(self) -> float:
+        return float(self.probs[self.top])
+
+    @property
+    def unsure(self) -> bool:
+        return self.confidence < UNSURE_BELOW
+
+
+def contributions(model: MLP, x: np.ndarray, cls: int, z: np.ndarray | None = None) -> np.ndarray:
+    """(784,) or (28, 28) input -> (784,) gradient x input of the score theta[cls].
+
+    ``z`` (H,), the hidden pre-activations of ``x``, is computed when not given.
+    """
+    x = np.asarray(x, dtype=model.dtype).reshape(-1)
+    if z is None:
+        z = x @ model.W_h + (model.b_h if model.b_h is not None else 0)  # (784,) @ (784, H) -> (H,)
+    on = z > 0  # (H,) hidden units that pass their input on
+    g = model.W_h[:, on] @ model.W_o[on, cls]  # (784, H_on) @ (H_on,) -> (784,) = dtheta_c/dx
+    return x * g
+
+
+def read_digit(model: MLP, x: np.ndarray) -> Reading:
+    """One (28, 28) or (784,) image in [0, 1] -> its :class:`Reading`."""
+    x = np.asarray(x, dtype=model.dtype).reshape(1, -1)
+    if x.shape[1] != model.W_h.shape[0]:
+        raise ValueError(f"expected {model.W_h.shape[0]} pixels, got {x.shape[1]}")
+    y_hat, cache = model.forward(x)
+    probs, theta, z = y_hat[0], cache.theta[0], cache.z[0]
+    ranking = np.argsort(-probs, kind="stable")
+    top = int(ranking[0])
+    contrib = contributions(model, x[0], top, z)
+    return Reading(
+        probs=probs,
+        theta=theta,
+        z=z,
+        h=cache.h[0],
+        ranking=ranking,
+        contributions=contrib.reshape(28, 28),
+        bias_part=float(theta[top] - contrib.sum()),
+    )

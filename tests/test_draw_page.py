@@ -1,0 +1,199 @@
+"""The Draw page in AppTest, with the canvas replaced by one that returns a given drawing.
+
+AppTest runs no JavaScript, so the real canvas never returns pixels; a stand-in
+module ``streamlit_drawable_canvas`` hands the page an RGBA array instead.
+"""
+
+from __future__ import annotations
+
+import sys
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mlp_core.io import load_default_model
+from mlp_core.sketches import draw_digit
+from ui.state import LabState
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class FakeCanvas:
+    """What the page imports as ``streamlit_drawable_canvas``: st_canvas returns ``image``."""
+
+    def __init__(self) -> None:
+        self.image: np.ndarray | None = None
+        self.calls: list[dict] = []
+
+    def st_canvas(self, **kwargs):
+        self.calls.append(kwargs)
+        return types.SimpleNamespace(image_data=self.image, json_data=None)
+
+
+@pytest.fixture
+def canvas(monkeypatch):
+    fake = FakeCanvas()
+    module = types.ModuleType("streamlit_drawable_canvas")
+    module.st_canvas = fake.st_canvas
+    monkeypatch.setitem(sys.modules, "streamlit_drawable_canvas", module)
+    return fake
+
+
+def run_page(canvas: FakeCanvas, image: np.ndarray | None, lang: str = "en") -> AppTest:
+    canvas.image = image
+    # app.py is the entry point, so the sidebar's page links resolve
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/3_Draw.py")
+    at.session_state["lab"] = LabState(lang=lang)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
+    parts += [i.value for i in at.info] + [w.value for w in at.warning]
+    return "\n".join(parts)
+
+
+def drawn(digit: int, seed: int = 0, **kw) -> np.ndarray:
+    return draw_digit(digit, np.random.default_rng(seed), **kw)
+
+
+def test_blank_canvas_asks_for_a_digit(canvas):
+    at = run_page(canvas, None)
+    assert "Draw a digit" in at.info[0].value
+    assert not at.get("plotly_chart")  # no bars, no guess
+    assert not at.image
+    assert at.session_state["lab"].last_drawing is None
+    # an all-transparent image (the canvas after its own reset) is blank too
+    at = run_page(canvas, np.zeros((280, 280, 4), np.uint8))
+    assert "Draw a digit" in at.info[0].value
+    assert not at.get("plotly_chart")
+
+
+def test_canvas_is_transparent_with_image_data(canvas):
+    run_page(canvas, None)
+    call = canvas.calls[-1]
+    assert call["return_image_data"] is True
+    assert call["background_color"] == ""
+    assert call["key"].startswith("draw_canvas_")
+
+
+def test_a_dot_is_not_read(canvas):
+    img = np.zeros((280, 280, 4), np.uint8)
+    img[100:112, 150:162] = 255
+    at = run_page(canvas, img)
+    assert "only a dot" in at.info[0].value
+    assert not at.get("plotly_chart")
+
+
+@pytest.mark.parametrize("digit", [3, 7])
+def test_drawing_shows_stages_bars_and_prediction(canvas, digit):
+    at = run_page(canvas, drawn(digit, height=120, pen=12))
+    assert f"It is a **{digit}**" in texts(at)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 3  # probabilities, hidden activations, pixel contributions
+    images = at.image
+    assert len(images) == 4  # the four preprocessing stages
+    state = at.session_state["lab"]
+    assert state.last_drawing.shape == (28, 28) and state.last_drawing.dtype == np.float32
+    assert state.last_drawing.min() >= 0.0 and state.last_drawing.max() <= 1.0
+
+
+def test_russian(canvas):
+    at = run_page(canvas, drawn(2, height=150, pen=14), lang="ru")
+    assert "Это **2**" in texts(at)
+    at = run_page(canvas, None, lang="ru")
+    assert "Нарисуйте цифру" in at.info[0].value
+
+
+def test_low_confidence_says_unsure_and_shows_the_top_two(canvas, monkeypatch):
+    import mlp_core.explain
+
+    img = drawn(7, height=150, pen=14)
+    at = run_page(canvas, img)
+    probs = load_default_model().predict_proba(at.session_state["lab"].last_drawing.reshape(1, -1))[0]
+    a, b = (int(d) for d in np.argsort(-probs)[:2])
+    assert "It is a" in texts(at) and not at.warning
+    # the same drawing, with the bar for "sure" raised above any probability
+    monkeypatch.setattr(mlp_core.explain, "UNSURE_BELOW", 1.01)
+    at = run_page(canvas, img)
+    assert "It is a" not in texts(at)
+    (warning,) = at.warning
+    assert warning.value.startswith(f"Not sure: maybe {a} (") and f"maybe {b} (" in warning.value
+    assert at.get("plotly_chart")  # the bars are still shown
+
+
+def test_teach_then_undo_restores_the_weights_exactly(canvas):
+    default = load_default_model()
+    before = {k: v.copy() for k, v in default.model.params().items()}
+    at = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
+    state = at.session_state["lab"]
+    x = state.last_drawing.reshape(1, -1)
+    p0 = default.predict_proba(x)[0]
+    first_answer, label = (int(d) for d in np.argsort(-p0)[:2])  # teach it its second guess
+    (picker,) = at.segmented_control
+    picker.set_value(label)
+    at.button("draw_teach").click().run()
+    assert not at.exception
+    state = at.session_state["lab"]
+    assert len(state.draw_lessons) == 1
+    taught = state.draw_lessons[-1].model
+    p1 = taught.predict_proba(x)[0]
+    assert p1[label] > p0[label] + 0.05  # the bars moved towards the label
+    assert f"Last lesson, as {label}" in texts(at)
+    # the shared bundled model is untouched
+    for k, v in default.model.params().items():
+        assert np.array_equal(v, before[k])
+    # a second lesson, then two undos: back to the bundled weights exactly
+    at.button("draw_teach").click().run()
+    assert len(at.session_state["lab"].draw_lessons) == 2
+    first = {k: v.copy() for k, v in taught.params().items()}
+    at.button("draw_undo").click().run()
+    state = at.session_state["lab"]
+    assert len(state.draw_lessons) == 1
+    for k, v in state.draw_lessons[-1].model.params().items():
+        assert np.array_equal(v, first[k])
+    at.button("draw_undo").click().run()
+    state = at.session_state["lab"]
+    assert state.draw_lessons == []
+    assert at.button("draw_undo").disabled
+    p_back = default.predict_proba(x)[0]
+    assert np.array_equal(p_back, p0)
+    assert f"It is a **{first_answer}**" in texts(at) or "Not sure" in texts(at)
+
+
+def test_clear_gives_a_new_canvas(canvas):
+    at = run_page(canvas, drawn(5, height=150, pen=14))
+    first = canvas.calls[-1]["key"]
+    canvas.image = None  # the new canvas is empty
+    at.button("draw_clear").click().run()
+    assert canvas.calls[-1]["key"] != first
+    assert "Draw a digit" in at.info[0].value
+
+
+def test_model_choice_names_the_active_model_and_uses_it(canvas):
+    from mlp_core.io import SavedModel
+    from mlp_core.model import MLP
+
+    canvas.image = drawn(3, height=150, pen=14)
+    lab = LabState()
+    lab.uploaded = SavedModel(MLP.create(16, init="he", seed=1, biases=True, dtype="float32"))
+    lab.uploaded_name = "tiny.npz"
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/3_Draw.py")
+    at.session_state["lab"] = lab
+    at.run()
+    (radio,) = at.radio
+    assert radio.options == ["Bundled model", "Uploaded: tiny.npz"]
+    assert "Reading with: Bundled model" in texts(at)
+    radio.set_value("uploaded").run()
+    assert not at.exception
+    assert at.session_state["lab"].active == "uploaded"
+    assert "Reading with: Uploaded: tiny.npz" in texts(at)
+    # the untrained tiny network reads differently from the bundled one, and its hidden layer has 16 units
+    assert "of 16 hidden units" in texts(at)

@@ -1,0 +1,309 @@
+"""The Draw page's pieces: model choice, the preprocessing stages, the reading,
+what happens inside, and "teach it" with undo. Numbers come from mlp_core."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+import streamlit as st
+from PIL import Image
+
+from mlp_core.explain import Reading, read_digit
+from mlp_core.model import MLP
+from mlp_core.preprocess import Stages, canvas_to_mnist, ink_of
+from mlp_core.teach import teach
+
+from .common import Translator, active_model, get_dataset, model_label
+from .figures import contribution_map, hidden_activations, probability_bars_with_before
+from .state import DEFAULT, TRAINED, UPLOADED, LabState, trained_model
+
+CANVAS_SIZE = 280  # pixels; fits a phone screen
+PEN_RANGE = (4, 40)
+INK = "#111827"
+MAX_LESSONS = 12  # undo depth (each step keeps a copy of the weights)
+EVAL_DIGITS = 1000  # test digits used to show what a lesson costs elsewhere
+STAGE_PX = 160  # each stage is shown this many pixels wide (two fit side by side on a phone)
+
+KEYS_DRAW_STAGES = ("draw.stage_ink", "draw.stage_cropped", "draw.stage_scaled", "draw.stage_final")
+
+
+@dataclass
+class Lesson:
+    """One "teach it" step: the weights after it and what it changed. Undo drops the
+    newest lesson, so the weights go back to the previous lesson's (or the chosen
+    model's), bit for bit."""
+
+    model: MLP  # the weights after the lesson
+    drawing: np.ndarray  # (28, 28) the drawing taught
+    label: int
+    probs_before: np.ndarray  # (10,) on the drawing
+    probs_after: np.ndarray
+    acc_before: float  # on the first EVAL_DIGITS test digits
+    acc_after: float
+
+
+# --- the model ----------------------------------------------------------------
+
+
+def sources(state: LabState) -> list[str]:
+    """The models that can be chosen now: the bundled one, and the session's trained and uploaded ones if any."""
+    out = [DEFAULT]
+    if trained_model(state) is not None:
+        out.append(TRAINED)
+    if state.uploaded is not None:
+        out.append(UPLOADED)
+    return out
+
+
+def _choose(state: LabState) -> None:
+    state.active = st.session_state["draw_model"]
+
+
+def model_chooser(state: LabState, T: Translator) -> None:
+    """A radio of the available models; the choice is the session's active model (all pages)."""
+    options = sources(state)
+    _, current = active_model(state)
+    st.session_state["draw_model"] = current
+    st.radio(
+        T("draw.model"),
+        options,
+        format_func=lambda s: model_label(state, s, T),
+        key="draw_model",
+        horizontal=True,
+        on_change=_choose,
+        args=(state,),
+    )
+
+
+def _fingerprint(source: str, model: MLP) -> str:
+    """Which weights the lessons started from; changes when the model is retrained or replaced."""
+    digest = hashlib.blake2b(np.ascontiguousarray(model.W_o).tobytes(), digest_size=8).hexdigest()
+    return f"{source}:{model.hidden}:{digest}"
+
+
+def current_model(state: LabState) -> tuple[MLP, str]:
+    """The weights the page reads with (the chosen model plus this session's lessons) and the source.
+
+    Lessons belong to the model they were taught to: choosing another model
+    (or retraining) forgets them. The shared bundled model is never changed.
+    """
+    saved, source = active_model(state)
+    key = _fingerprint(source, saved.model)
+    if state.draw_base != key:
+        state.draw_base = key
+        state.draw_lessons = []
+    if state.draw_lessons:
+        return state.draw_lessons[-1].model, source
+    return saved.model, source
+
+
+# --- canvas -------------------------------------------------------------------
+
+
+def clear_canvas(state: LabState) -> None:
+    state.draw_canvas += 1
+
+
+def _set_pen(state: LabState) -> None:
+    state.draw_pen = int(st.session_state["draw_pen"])
+
+
+def pen_slider(state: LabState, T: Translator) -> int:
+    st.session_state["draw_pen"] = state.draw_pen
+    st.slider(T("draw.pen"), *PEN_RANGE, key="draw_pen", on_change=_set_pen, args=(state,))
+    return state.draw_pen
+
+
+def preprocess(image: np.ndarray | None) -> tuple[np.ndarray | None, Stages | None, bool]:
+    """The canvas image -> (28x28 or None, stages or None, whether there was any ink at all)."""
+    if image is None:
+        return None, None, False
+    x28, stages = canvas_to_mnist(image, return_stages=True)
+    has_ink = x28 is not None or bool((ink_of(image) > 0.1).any())
+    return x28, stages, has_ink
+
+
+# --- showing the stages ---------------------------------------------------------
+
+
+def _enlarge(img: np.ndarray, size: int) -> np.ndarray:
+    """A grey [0, 1] image -> (size, size) RGB uint8, ink dark on white, square pixels kept visible."""
+    grey = (255 * (1 - np.clip(img, 0, 1))).astype(np.uint8)
+    h, w = grey.shape
+    side = max(h, w)
+    square = np.full((side, side), 255, np.uint8)
+    square[(side - h) // 2 : (side - h) // 2 + h, (side - w) // 2 : (side - w) // 2 + w] = grey
+    method = Image.Resampling.NEAREST if side <= size else Image.Resampling.BOX
+    out = Image.fromarray(square).resize((size, size), method)
+    return np.stack([np.asarray(out)] * 3, axis=-1)
+
+
+def _frame(rgb: np.ndarray) -> np.ndarray:
+    out = rgb.copy()
+    out[[0, -1], :] = (203, 213, 225)
+    out[:, [0, -1]] = (203, 213, 225)
+    return out
+
+
+def stage_images(stages: Stages, size: int = STAGE_PX) -> list[np.ndarray]:
+    """Four (size, size, 3) pictures: the ink with its bounding box, the crop, the 20x20, the 28x28."""
+    ink = _enlarge(stages.ink, size)
+    k = size / max(stages.ink.shape)
+    top, bottom, left, right = (round(v * k) for v in stages.box)
+    bottom, right = min(bottom, size - 1), min(right, size - 1)
+    accent = (228, 87, 46)
+    ink[top : bottom + 1, [left, right]] = accent
+    ink[[top, bottom], left : right + 1] = accent
+    final = _enlarge(stages.final, size)
+    # centre of mass: a small cross at the pixel centre (14, 14) of the 28x28
+    cell = size / 28
+    r, c = (int((v + 0.5) * cell) for v in stages.centre_of_mass)
+    arm = max(3, int(cell))
+    final[max(r - arm, 0) : r + arm + 1, c] = accent
+    final[r, max(c - arm, 0) : c + arm + 1] = accent
+    return [_frame(ink), _frame(_enlarge(stages.cropped, size)), _frame(_enlarge(stages.scaled, size)), _frame(final)]
+
+
+def show_stages(T: Translator, stages: Stages) -> None:
+    st.subheader(T("draw.stages_title"))
+    st.caption(T("draw.stages_text"))
+    captions = [T(k) for k in KEYS_DRAW_STAGES]
+    # a wrapping row: four across on a laptop, two by two on a phone
+    with st.container(horizontal=True, gap="medium", key="draw_stages"):
+        for img, cap in zip(stage_images(stages), captions, strict=True):
+            st.image(img, caption=cap, width=STAGE_PX)
+
+
+# --- the reading ------------------------------------------------------------------
+
+
+def show_reading(T: Translator, reading: Reading, before: np.ndarray | None) -> None:
+    if reading.unsure:
+        a, b = reading.top, reading.runner_up
+        st.warning(
+            T("draw.unsure", a=a, pa=f"{reading.probs[a]:.0%}", b=b, pb=f"{reading.probs[b]:.0%}"),
+            icon="🤔",
+        )
+    else:
+        st.markdown(T("draw.answer", digit=reading.top, conf=f"{reading.confidence:.0%}"))
+    st.plotly_chart(
+        probability_bars_with_before(reading.probs, before, highlight=reading.top),
+        config={"displayModeBar": False},
+        key="draw_bars",
+    )
+    if before is not None:
+        st.caption(T("draw.bars_before"))
+
+
+def show_inside(T: Translator, reading: Reading) -> None:
+    st.subheader(T("draw.inside_title"))
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        active = int(np.count_nonzero(reading.h > 0))
+        st.markdown(T("draw.hidden_title"))
+        st.plotly_chart(hidden_activations(reading.h), config={"displayModeBar": False}, key="draw_hidden")
+        st.caption(T("draw.hidden_text", active=active, total=len(reading.h)))
+    with right:
+        st.markdown(T("draw.pixels_title", digit=reading.top))
+        st.plotly_chart(contribution_map(reading.contributions), config={"displayModeBar": False}, key="draw_pixels")
+        st.caption(
+            T(
+                "draw.pixels_text",
+                digit=reading.top,
+                total=f"{reading.contributions.sum():.2f}",
+                bias=f"{reading.bias_part:.2f}",
+                theta=f"{reading.theta[reading.top]:.2f}",
+            )
+        )
+
+
+# --- teach it -----------------------------------------------------------------------
+
+
+def _accuracy(model: MLP) -> float:
+    data = get_dataset()
+    x, y = data.x_test[:EVAL_DIGITS], data.y_test[:EVAL_DIGITS]
+    return float(np.mean(model.predict(x) == y))
+
+
+def _teach(state: LabState, label_key: str) -> None:
+    label = st.session_state.get(label_key)
+    x28 = state.last_drawing
+    if label is None or x28 is None:
+        return
+    model, _ = current_model(state)
+    rng = np.random.default_rng([len(state.draw_lessons), int(label), state.draw_canvas])
+    new = teach(model, x28, int(label), get_dataset(), rng)
+    before, after = read_digit(model, x28), read_digit(new, x28)
+    acc_before = state.draw_lessons[-1].acc_after if state.draw_lessons else _accuracy(model)
+    lesson = Lesson(
+        model=new,
+        drawing=np.array(x28, copy=True),
+        label=int(label),
+        probs_before=before.probs,
+        probs_after=after.probs,
+        acc_before=acc_before,
+        acc_after=_accuracy(new),
+    )
+    state.draw_lessons = [*state.draw_lessons, lesson][-MAX_LESSONS:]
+
+
+def _undo(state: LabState) -> None:
+    if state.draw_lessons:
+        state.draw_lessons = state.draw_lessons[:-1]
+
+
+def before_probs(state: LabState, x28: np.ndarray) -> np.ndarray | None:
+    """The probabilities before the last lesson, if the last lesson was on this very drawing."""
+    if state.draw_lessons and np.array_equal(state.draw_lessons[-1].drawing, x28):
+        return state.draw_lessons[-1].probs_before
+    return None
+
+
+def teach_panel(T: Translator, state: LabState, reading: Reading) -> None:
+    st.subheader(T("draw.teach_title"))
+    st.caption(T("draw.teach_text"))
+    label_key = f"draw_label_{reading.top}"
+    st.segmented_control(
+        T("draw.teach_label"), list(range(10)), default=reading.top, required=True, key=label_key, wrap=True
+    )
+    a, b = st.columns(2)
+    with a:
+        st.button(
+            T("draw.teach_button"), key="draw_teach", type="primary", on_click=_teach, args=(state, label_key),
+            width="stretch",
+        )  # fmt: skip
+    with b:
+        st.button(
+            T("draw.undo_button"), key="draw_undo", on_click=_undo, args=(state,), disabled=not state.draw_lessons,
+            width="stretch",
+        )  # fmt: skip
+    if state.draw_lessons:
+        last = state.draw_lessons[-1]
+        d = last.label
+        st.caption(
+            T(
+                "draw.lesson",
+                label=d,
+                before=f"{last.probs_before[d]:.0%}",
+                after=f"{last.probs_after[d]:.0%}",
+                acc_before=f"{last.acc_before:.1%}",
+                acc_after=f"{last.acc_after:.1%}",
+                n=EVAL_DIGITS,
+            )
+        )
+        st.caption(T("draw.lessons_count", count=len(state.draw_lessons)))
+
+
+def model_line(state: LabState, T: Translator, source: str) -> str:
+    name = model_label(state, source, T)
+    if state.draw_lessons:
+        return T("draw.model_taught", name=name, count=len(state.draw_lessons))
+    return T("draw.model_plain", name=name)
+
+
+def page_style() -> None:
+    """Room above the canvas for its toolbar (undo, redo, clear), which appears over it on hover or touch."""
+    st.html("<style>.st-key-draw_pad{margin-top:1.6rem}</style>")
