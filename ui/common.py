@@ -8,15 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+# Imported here, under this module's import lock, before any page runs: left to
+# st.dataframe, the first import of pandas could happen in several sessions'
+# threads at once and fail with "partially initialized module 'pandas'".
+import pandas  # noqa: F401
+import pyarrow  # noqa: F401
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mlp_core.data import Dataset, load_mnist
 from mlp_core.io import SavedModel, load_default_model
 
+from .gate import TrainingGate, limit_malloc_retention
 from .i18n import LANGUAGES, t
 from .state import DEFAULT, TRAINED, UPLOADED, LabState, trained_model
 
 Translator = Callable[..., str]
+
+limit_malloc_retention()  # before the sessions' threads allocate: see ui/gate.py
 
 KEYS_NAV = ("nav.home", "nav.maths", "nav.train", "nav.draw")
 # (script, title key, icon) of every page, in menu order.
@@ -41,6 +50,18 @@ def get_state() -> LabState:
 def get_dataset() -> Dataset:
     """MNIST, loaded once per server process and shared read-only by all sessions."""
     return load_mnist()
+
+
+@st.cache_resource(show_spinner=False)
+def get_gate() -> TrainingGate:
+    """The one gate through which every session's training chunks share the server's cores."""
+    return TrainingGate()
+
+
+def session_id() -> str:
+    """This browser session's id (one id for everything outside a Streamlit run)."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return ctx.session_id if ctx is not None else "local"
 
 
 @st.cache_resource(show_spinner=False)

@@ -1,0 +1,146 @@
+"""The Train page in a real browser: a short run draws live charts, pauses and
+resumes, ends with its accuracy, and its model downloads as a file that loads."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from browser_helpers import LAPTOP, PHONE, open_page, shot, wait_idle
+from playwright.sync_api import expect
+
+from mlp_core import load_model
+
+FINISHED = re.compile(r"Run \d+ finished: \d+\.\d\d% on the test set")
+
+
+def set_number(page, key: str, value) -> None:
+    box = page.locator(f".st-key-{key} input")
+    box.fill(str(value))
+    box.press("Enter")
+    wait_idle(page)
+    assert box.input_value() == str(value)
+
+
+def click(page, key: str) -> None:
+    page.locator(f".st-key-{key} button").click()
+
+
+def shot_all(page, name: str) -> None:
+    """A screenshot of the whole page: Streamlit scrolls inside its main block, so the
+    window is made as tall as the content for the picture, then put back."""
+    size = page.viewport_size
+    height = page.evaluate("document.querySelector('[data-testid=stMain]').scrollHeight")
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+    page.wait_for_timeout(400)  # charts re-layout to the new size
+    shot(page, name)
+    page.set_viewport_size(size)
+
+
+def last_batch_drawn(page) -> int:
+    """The number of the last batch in the "recent batches" chart. While the page
+    redraws, the outgoing copy of the chart can briefly still be in the page: take the newest."""
+    return page.locator(".st-key-train_chart_batches .js-plotly-plot").evaluate_all(
+        "els => Math.max(0, ...els.map(el => (el.data && el.data.length && el.data[0].x.length)"
+        " ? el.data[0].x[el.data[0].x.length - 1] : 0))"
+    )
+
+
+def open_train(page, app_url) -> None:
+    open_page(page, app_url, "Train")
+    # The first script run may not have started when the page first reports idle.
+    page.get_by_role("heading", name="Train").wait_for()
+    page.locator(".st-key-train_start button").wait_for()
+    wait_idle(page)
+
+
+def no_exception(page) -> None:
+    assert page.locator("[data-testid=stException]").count() == 0
+
+
+def test_train_live_pause_resume_download(page, app_url, tmp_path):
+    page.set_viewport_size(LAPTOP)
+    open_train(page, app_url)
+    no_exception(page)
+    assert page.get_by_text("press Start").first.is_visible()
+    # Long enough to watch (about ten ticks), short enough for a test: 10,000 images, 3 epochs.
+    set_number(page, "train_w_hidden", 512)
+    set_number(page, "train_w_n_train", 10000)
+    set_number(page, "train_w_epochs", 3)
+    assert page.get_by_text("Custom settings, based on the Original notebook preset.").is_visible()
+    shot_all(page, "train-before-laptop")
+
+    click(page, "train_start")
+    page.locator(".st-key-train_chart_batches .js-plotly-plot").first.wait_for()
+    seen = set()
+    deadline = time.monotonic() + 60
+    while len(seen) < 3 and time.monotonic() < deadline:
+        seen.add(last_batch_drawn(page))
+        page.wait_for_timeout(150)
+    assert len(seen) >= 3, f"the chart did not update twice while training: {sorted(seen)}"
+    shot_all(page, "train-during-laptop")
+
+    click(page, "train_pause")
+    page.get_by_text("Paused. Resume continues").wait_for(timeout=20_000)
+    wait_idle(page)
+    paused_at = last_batch_drawn(page)
+    page.wait_for_timeout(2000)
+    assert last_batch_drawn(page) == paused_at, "training went on while paused"
+    assert page.locator(".st-key-train_resume button").is_enabled()
+    assert paused_at < 3 * 40, "the run ended before it could be paused"
+
+    click(page, "train_resume")
+    page.get_by_text(FINISHED).wait_for(timeout=180_000)
+    wait_idle(page)
+    no_exception(page)
+    for _ in range(50):  # every batch of the run, none lost in the pause
+        if last_batch_drawn(page) == 3 * 40:
+            break
+        page.wait_for_timeout(200)
+    assert last_batch_drawn(page) == 3 * 40
+    test_acc = page.locator("[data-testid=stMetric]").filter(has_text="Test accuracy")
+    assert re.search(r"\d+\.\d\d%", test_acc.inner_text())
+    assert page.get_by_text("Runs in this session").is_visible()
+    assert page.locator("[data-testid=stSidebar]").get_by_text("Trained in this session").is_visible()
+    shot_all(page, "train-after-laptop")
+    page.get_by_role("tab", name="Mistakes").click()
+    mistakes = page.get_by_role("tabpanel", name="Mistakes")
+    mistakes.locator("img").first.wait_for()
+    expect(mistakes.locator("img")).to_have_count(24)
+    assert "→" in mistakes.inner_text()
+    shot_all(page, "train-mistakes-laptop")
+    page.get_by_role("tab", name="First-layer weights").click()
+    page.get_by_text("unit 15", exact=True).wait_for()
+    shot_all(page, "train-weights-laptop")
+
+    with page.expect_download() as info:
+        click(page, "train_download")
+    path = tmp_path / info.value.suggested_filename
+    info.value.save_as(path)
+    saved = load_model(path)
+    assert saved.model.hidden == 512 and len(saved.history) == 3
+    assert saved.config is not None and saved.config.train_size == 10000
+
+
+def test_train_on_a_phone(page, app_url):
+    page.set_viewport_size(PHONE)
+    open_train(page, app_url)
+    no_exception(page)
+    shot_all(page, "train-before-phone")
+    set_number(page, "train_w_hidden", 256)
+    set_number(page, "train_w_n_train", 5000)
+    set_number(page, "train_w_epochs", 3)
+    click(page, "train_start")
+    page.locator(".st-key-train_chart_batches .js-plotly-plot").first.wait_for()
+    page.wait_for_timeout(1500)
+    shot_all(page, "train-during-phone")
+    page.get_by_text(FINISHED).wait_for(timeout=180_000)
+    wait_idle(page)
+    no_exception(page)
+    shot_all(page, "train-after-phone")
+    page.get_by_role("tab", name="Mistakes").click()
+    page.locator("[data-testid=stImage]").first.wait_for()
+    shot_all(page, "train-mistakes-phone")
+    # Nothing wider than the screen: charts and tables fit the phone.
+    width = page.evaluate("document.querySelector('[data-testid=stMain]').scrollWidth")
+    assert width <= PHONE["width"] + 1, width

@@ -1,0 +1,277 @@
+"""The Train page under AppTest: presets fill the controls, runs train in chunks and
+survive pauses and page switches bit for bit, model files go in and out, a
+diverging learning rate is stopped and explained.
+
+``run_every`` never ticks in AppTest, but every script run also runs the live
+panel once, and that trains one chunk while a run is going: so ``at.run()`` in
+a loop plays the role of the ticks.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from mlp_core import load_mnist, load_model, model_to_bytes, preset, train
+from ui import train_view as tv
+from ui.state import LabState
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def open_train(lab: LabState | None = None) -> AppTest:
+    """The Train page as the multipage app runs it (app.py is the entry point, so the
+    sidebar's page links resolve), optionally with an existing session's state."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.switch_page("pages/2_Train.py")
+    if lab is not None:
+        at.session_state["lab"] = lab
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def lab(at: AppTest) -> LabState:
+    return at.session_state["lab"]
+
+
+def widget(at: AppTest, name: str):
+    key = tv.widget_key(name)
+    if name in ("optimizer", "init"):
+        return at.selectbox(key=key)
+    if name in ("biases", "shuffle", "augment"):
+        return at.toggle(key=key)
+    return at.number_input(key=key)
+
+
+def set_control(at: AppTest, name: str, value) -> None:
+    widget(at, name).set_value(value)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def small_run(at: AppTest, n_train: int = 2000, epochs: int = 2, **others) -> None:
+    set_control(at, "n_train", n_train)
+    set_control(at, "epochs", epochs)
+    for name, value in others.items():
+        set_control(at, name, value)
+
+
+def run_to_end(at: AppTest, limit: int = 400) -> None:
+    for _ in range(limit):
+        if not lab(at).train_running:
+            return
+        at.run()
+        assert not at.exception, [e.message for e in at.exception]
+    raise AssertionError("the run did not end")
+
+
+def texts(elements) -> str:
+    return "\n".join(str(e.value) for e in elements)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_page_renders_with_presets_and_controls(lang):
+    at = open_train(LabState(lang=lang))
+    assert at.button(key="train_preset_original").proto.icon == ":material/check:"  # the chosen preset
+    assert at.button(key="train_preset_fast").proto.icon == ""
+    assert at.button(key="train_start").disabled is False
+    assert at.button(key="train_pause").disabled is True
+    assert at.button(key="train_resume").disabled is True
+    assert at.button(key="train_reset").disabled is True
+    assert len(at.info) >= 1  # "press Start" in place of the charts
+
+
+def test_original_preset_fills_the_notebooks_values():
+    at = open_train()
+    at.button(key="train_preset_fast").click().run()
+    fast = preset("fast")
+    assert widget(at, "lr").value == pytest.approx(fast.lr) and widget(at, "epochs").value == fast.epochs
+    assert widget(at, "optimizer").value == fast.optimizer and widget(at, "biases").value is fast.biases
+    assert widget(at, "init").value == fast.init != "seed_uniform"
+    at.button(key="train_preset_original").click().run()
+    expected = dict(
+        hidden=128,
+        lr=0.5,
+        batch_size=256,
+        epochs=50,
+        optimizer="sgd",
+        init="seed_uniform",
+        biases=False,
+        shuffle=False,
+        l2=0.0,
+        n_train=60000,
+        seed=42,
+    )
+    assert {name: widget(at, name).value for name in expected} == expected
+    assert lab(at).train_settings["lr"] == 0.5
+    # Any control changed makes the settings custom; the preset they came from stays the base.
+    set_control(at, "hidden", 64)
+    assert lab(at).preset_name == "custom"
+    assert "Custom settings, based on the Original notebook preset" in texts(at.caption)
+    assert at.button(key="train_preset_original").proto.icon == ""
+    assert tv.config_from_settings(lab(at), 60000) == preset("original", hidden=64)
+
+
+def test_short_run_completes_and_keeps_history_and_model():
+    at = open_train()
+    small_run(at)
+    at.button(key="train_start").click().run()
+    state = lab(at)
+    assert state.active == "trained"
+    assert state.trainer is not None and state.trainer.batches_done > 0
+    run_to_end(at)
+    tr = state.trainer
+    assert tr.status == "finished" and len(tr.history) == 2
+    assert tr.config == preset("original", train_size=2000, epochs=2)
+    assert tr.history[-1].test_accuracy > 0.4  # chance is 0.1; 16 batches of the notebook reach about 0.56
+    assert [r.number for r in state.runs] == [1] and state.runs[0].status == "finished"
+    assert "Run 1 finished" in texts(at.success)
+    assert at.button(key="train_resume").disabled is True
+    # Analysis of the trained weights: confusion matrix, mistakes, weights.
+    assert len(at.get("plotly_chart")) == 4  # loss, accuracy, recent batches, confusion
+    mistakes, weights = at.get("image")
+    assert len(mistakes.captions) == tv.MISTAKES_SHOWN and "→" in mistakes.captions[0]
+    assert weights.captions == [f"unit {j}" for j in range(16)]
+    # The model file holds exactly these weights.
+    saved = load_model(tv.model_file_bytes(state))
+    assert np.array_equal(saved.model.W_h, tr.model.W_h) and saved.config == tr.config
+    assert len(saved.history) == 2
+
+
+def test_pause_then_resume_gives_the_weights_of_an_uninterrupted_run(monkeypatch):
+    monkeypatch.setattr(tv, "CHUNK_BATCHES", 3)
+    at = open_train()
+    small_run(at, n_train=1500, epochs=2, shuffle=True, optimizer="momentum")
+    at.button(key="train_start").click().run()
+    tr = lab(at).trainer
+    assert tr.batches_done == 4  # one batch in Start, one chunk in the run after it
+    at.button(key="train_pause").click().run()
+    at.run()
+    at.run()
+    assert tr.batches_done == 4 and not lab(at).train_running
+    assert "Paused" in texts(at.info)
+    assert at.button(key="train_resume").disabled is False
+    at.button(key="train_resume").click().run()
+    assert tr.batches_done == 7
+    run_to_end(at)
+    assert tr.status == "finished"
+    reference = train(tr.config, load_mnist())
+    for name, value in reference.model.params().items():
+        assert np.array_equal(tr.model.params()[name], value), name
+    for ours, theirs in zip(tr.history, reference.history, strict=True):
+        assert ours.test_accuracy == theirs.test_accuracy and ours.train_loss == theirs.train_loss
+
+
+def test_switching_pages_keeps_the_run_and_the_settings(monkeypatch):
+    monkeypatch.setattr(tv, "CHUNK_BATCHES", 2)
+    at = open_train()
+    small_run(at, n_train=1000, epochs=1, hidden=32)
+    at.button(key="train_start").click().run()
+    at.button(key="train_pause").click().run()
+    state = lab(at)
+    weights = state.trainer.model.W_h.copy()
+    done = state.trainer.batches_done
+
+    home = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    home.session_state["lab"] = state
+    home.run()
+    assert not home.exception
+    assert "Trained in this session" in texts(home.sidebar.markdown)
+
+    back = open_train(lab(home))
+    state = lab(back)
+    assert state.trainer.batches_done == done
+    assert np.array_equal(state.trainer.model.W_h, weights)
+    assert widget(back, "hidden").value == 32 and widget(back, "n_train").value == 1000
+    assert back.session_state["lab"].preset_name == "custom"
+    assert "Custom settings" in texts(back.caption)
+    assert back.button(key="train_resume").disabled is False
+    back.button(key="train_resume").click().run()
+    run_to_end(back)
+    assert state.trainer.status == "finished"
+
+
+def test_upload_of_a_good_file_activates_it():
+    tr = train(preset("original", train_size=500, epochs=1, hidden=16), load_mnist())
+    data = model_to_bytes(tr.model, tr.config, tr.history, {"name": "mine"})
+    at = open_train()
+    at.file_uploader(key=tv.UPLOAD_KEY).upload("mine.npz", data).run()
+    state = lab(at)
+    assert state.active == "uploaded" and state.uploaded_name == "mine.npz"
+    assert np.array_equal(state.uploaded.model.W_h, tr.model.W_h)
+    assert "mine.npz" in texts(at.success)
+    assert "Uploaded: mine.npz" in texts(at.sidebar.markdown)
+
+
+class Payload:
+    """Unpickling this would run code (here a harmless print)."""
+
+    def __reduce__(self):
+        return (print, ("a model file ran code",))
+
+
+def pickled_npz() -> bytes:
+    """An .npz whose W_h is a pickled Python object, as np.savez writes it."""
+    buffer = io.BytesIO()
+    np.savez(buffer, format_version=np.array(1), W_h=np.array([Payload()], dtype=object), W_o=np.zeros((3, 10)))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    "content",
+    [np.random.default_rng(0).bytes(5000), pickled_npz()],
+    ids=["random-bytes", "pickled-object"],
+)
+def test_upload_of_a_bad_file_shows_the_error_and_keeps_the_model(content):
+    good = train(preset("original", train_size=300, epochs=1, hidden=8), load_mnist())
+    at = open_train()
+    at.file_uploader(key=tv.UPLOAD_KEY).upload("good.npz", model_to_bytes(good.model)).run()
+    before = lab(at).uploaded
+    at.file_uploader(key=tv.UPLOAD_KEY).upload("bad.npz", content).run()
+    assert not at.exception
+    state = lab(at)
+    assert state.uploaded is before and state.uploaded_name == "good.npz" and state.active == "uploaded"
+    errors = texts(at.error)
+    assert "nothing was changed" in errors and "not a Backprop Lab model" in errors
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("en", ["diverged", "learning rate 100 is too large", "for example 10", "last good weights were kept"]),
+        ("ru", ["разошлось", "Скорость обучения 100 слишком велика", "например 10", "Последние удачные веса"]),
+    ],
+)
+def test_diverging_learning_rate_stops_with_a_message(lang, words):
+    at = open_train(LabState(lang=lang))
+    small_run(at, n_train=2000, epochs=1, lr=100.0)
+    at.button(key="train_start").click().run()
+    run_to_end(at)
+    tr = lab(at).trainer
+    assert tr.status == "diverged"
+    assert all(np.isfinite(p).all() for p in tr.model.params().values())
+    message = texts(at.error)
+    assert all(w in message for w in words), message
+    assert lab(at).runs[-1].status == "diverged"
+
+
+def test_overlay_and_reset():
+    at = open_train()
+    small_run(at, n_train=1000, epochs=1)
+    for _ in range(2):
+        at.button(key="train_start").click().run()
+        run_to_end(at)
+    state = lab(at)
+    assert [r.number for r in state.runs] == [1, 2]
+    at.multiselect(key=tv.OVERLAY_KEY).set_value([1]).run()
+    assert state.overlay_runs == [1]
+    loss_chart = at.get("plotly_chart")[0]
+    assert "run 1, test" in loss_chart.proto.spec
+    at.button(key="train_reset").click().run()
+    assert state.trainer is None and state.active == "default"
+    assert len(state.runs) == 2
