@@ -37,7 +37,8 @@ class TrainConfig:
     beta1: float = 0.9  # Adam: decay of the mean of the gradients
     beta2: float = 0.999  # Adam: decay of the mean of the squared gradients
     adam_eps: float = 1e-8  # Adam: added to the denominator
-    init: str = "seed_uniform"  # "seed_uniform" (notebook's U(-a, a), a = 2/(in+out)), "xavier", "he"
+    # "seed_uniform" (the notebook's U(-a, a), a = 2/(in+out)), "xavier" or "he"
+    init: str = "seed_uniform"
     biases: bool = False  # add b_h and b_o (the notebook has none)
     shuffle: bool = False  # reshuffle the training set every epoch
     l2: float = 0.0  # weight decay: adds l2 * W to each weight gradient (not to biases)
@@ -48,7 +49,9 @@ class TrainConfig:
     train_size: int = 0  # use the first N training images; 0 means all
     seed: int = 42  # seeds the weights (legacy RandomState, as the notebook) and the shuffling
     dtype: str = "float64"  # "float64" reproduces the notebook; "float32" is about twice as fast
-    train_metric: str = "full"  # "full": accuracy on the whole training set after each epoch (notebook); "running": during the epoch
+    # "full": accuracy on the whole training set after each epoch (the notebook's);
+    # "running": accuracy on the batches as they were trained during the epoch (free)
+    train_metric: str = "full"
     nominal_divisor: bool = True  # divide a short last batch's gradients by batch_size, as the notebook does
     divergence_loss: float = 50.0  # a batch's mean loss above this (or not finite) stops training
 
@@ -66,7 +69,11 @@ class TrainConfig:
 
         need(is_int(self.hidden) and 1 <= self.hidden <= MAX_HIDDEN, "hidden", f"an integer from 1 to {MAX_HIDDEN}")
         need(is_num(self.lr) and 0 < self.lr <= 1000, "lr", "a number in (0, 1000]")
-        need(is_int(self.batch_size) and 1 <= self.batch_size <= MAX_BATCH, "batch_size", f"an integer from 1 to {MAX_BATCH}")
+        need(
+            is_int(self.batch_size) and 1 <= self.batch_size <= MAX_BATCH,
+            "batch_size",
+            f"an integer from 1 to {MAX_BATCH}",
+        )
         need(is_int(self.epochs) and 1 <= self.epochs <= MAX_EPOCHS, "epochs", f"an integer from 1 to {MAX_EPOCHS}")
         need(self.optimizer in OPTIMIZERS, "optimizer", f"one of {', '.join(OPTIMIZERS)}")
         need(is_num(self.momentum) and 0 <= self.momentum < 1, "momentum", "a number in [0, 1)")
@@ -79,10 +86,18 @@ class TrainConfig:
         need(isinstance(self.shuffle, bool), "shuffle", "true or false")
         need(is_num(self.l2) and 0 <= self.l2 <= 1, "l2", "a number in [0, 1]")
         need(self.schedule in SCHEDULES, "schedule", f"one of {', '.join(SCHEDULES)}")
-        need(is_num(self.warmup_epochs) and 0 <= self.warmup_epochs <= self.epochs, "warmup_epochs", "a number from 0 to epochs")
+        need(
+            is_num(self.warmup_epochs) and 0 <= self.warmup_epochs <= self.epochs,
+            "warmup_epochs",
+            "a number from 0 to epochs",
+        )
         need(is_num(self.final_lr_frac) and 0 <= self.final_lr_frac <= 1, "final_lr_frac", "a number in [0, 1]")
         need(isinstance(self.augment, bool), "augment", "true or false")
-        need(is_int(self.train_size) and 0 <= self.train_size <= 10_000_000, "train_size", "0 (all) or a positive integer")
+        need(
+            is_int(self.train_size) and 0 <= self.train_size <= 10_000_000,
+            "train_size",
+            "0 (all) or a positive integer",
+        )
         need(is_int(self.seed) and 0 <= self.seed < 2**32, "seed", "an integer from 0 to 2**32 - 1")
         need(self.dtype in DTYPES, "dtype", f"one of {', '.join(DTYPES)}")
         need(self.train_metric in TRAIN_METRICS, "train_metric", f"one of {', '.join(TRAIN_METRICS)}")
@@ -99,20 +114,24 @@ class TrainConfig:
 
     @classmethod
     def fast(cls, **overrides: Any) -> TrainConfig:
-        """Reaches the notebook's 97.97% test accuracy in the least wall time."""
+        """The notebook's network (784-128-10, no biases) trained to its 97.97% test
+        accuracy in a small fraction of its time: float32, He init, a fresh shuffle
+        each epoch, batches of 256, Nesterov momentum with a short warm-up and a
+        cosine decay over 6 epochs. Seeds 0-4 pass 97.97% after 4-5 epochs and end
+        at 98.0-98.1% (benchmarks/train_speed.py measures the time)."""
         base = dict(
             hidden=128,
-            lr=0.1,
-            batch_size=128,
-            epochs=8,
+            lr=0.4,
+            batch_size=256,
+            epochs=6,
             optimizer="momentum",
             momentum=0.9,
             nesterov=True,
             init="he",
-            biases=True,
+            biases=False,
             shuffle=True,
             schedule="cosine",
-            warmup_epochs=0.2,
+            warmup_epochs=0.3,
             dtype="float32",
             train_metric="running",
             nominal_divisor=False,
@@ -124,8 +143,26 @@ class TrainConfig:
     @classmethod
     def robust(cls, **overrides: Any) -> TrainConfig:
         """Trained on augmented digits so it reads real drawings well."""
-        base = dataclasses.asdict(cls.fast())
-        base.update(hidden=256, epochs=20, augment=True, l2=1e-5)
+        base = dict(
+            hidden=256,
+            lr=0.1,
+            batch_size=128,
+            epochs=20,
+            optimizer="momentum",
+            momentum=0.9,
+            nesterov=True,
+            init="he",
+            biases=True,
+            shuffle=True,
+            schedule="cosine",
+            warmup_epochs=0.2,
+            augment=True,
+            l2=1e-5,
+            dtype="float32",
+            train_metric="running",
+            nominal_divisor=False,
+            seed=0,
+        )
         base.update(overrides)
         return cls(**base)
 

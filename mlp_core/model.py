@@ -29,6 +29,11 @@ from .init import init_weights
 N_INPUTS = 784
 N_CLASSES = 10
 PARAM_NAMES = ("W_h", "b_h", "W_o", "b_o")
+# The (N, 10) arrays theta, y_hat and delta_1 are stored class-major, as the
+# transpose of a C-ordered (10, N) array: the softmax's per-example max and sum
+# then combine 10 contiguous rows of N numbers instead of N rows of only 10,
+# which NumPy does an order of magnitude faster. Indexing is unchanged.
+CLASS_MAJOR = ("theta", "y_hat", "delta_1")
 
 
 @dataclass
@@ -40,6 +45,7 @@ class Cache:
     h: np.ndarray  # (N, H) hidden activations, ReLU(z)
     theta: np.ndarray  # (N, 10) output scores (logits)
     y_hat: np.ndarray  # (N, 10) probabilities
+    x_scale: float = 1.0  # the network's input is x * x_scale (1/255 when x holds raw 0-255 pixels)
 
 
 @dataclass
@@ -57,9 +63,9 @@ class Workspace:
             "x": (B, N_INPUTS),
             "z": (B, H),
             "h": (B, H),
-            "theta": (B, K),
-            "y_hat": (B, K),
-            "delta_1": (B, K),
+            "theta": (K, B),  # class-major, see CLASS_MAJOR
+            "y_hat": (K, B),
+            "delta_1": (K, B),
             "delta_2": (B, H),
             "W_h": (N_INPUTS, H),
             "W_o": (H, K),
@@ -67,10 +73,16 @@ class Workspace:
             "b_o": (K,),
         }
         self.buffers = {k: np.empty(s, dtype=self.dtype) for k, s in shapes.items()}
+        self.buffers["x_u8"] = np.empty((B, N_INPUTS), dtype=np.uint8)  # the batch's pixels, as stored
+        self.buffers["relu_mask"] = np.empty((B, H), dtype=bool)  # ReLU'(z) as z > 0
+        self.buffers["rows"] = np.arange(B)  # row numbers, to pick y_hat[i, y_i]
 
     def get(self, name: str, n: int) -> np.ndarray:
-        """The named per-example buffer for a batch of n rows (n <= batch)."""
-        return self.buffers[name][:n]
+        """The named per-example buffer for a batch of n rows (n <= batch), shaped (n, ...)."""
+        buf = self.buffers[name]
+        if name in CLASS_MAJOR:  # the first K * n values, as a contiguous (K, n) array seen as (n, K)
+            return buf.reshape(-1)[: buf.shape[0] * n].reshape(buf.shape[0], n).T
+        return buf[:n]
 
 
 class MLP:
@@ -142,19 +154,29 @@ class MLP:
 
     # --- forward / backward ------------------------------------------------
 
-    def forward(self, x: np.ndarray, ws: Workspace | None = None) -> tuple[np.ndarray, Cache]:
-        """(N, 784) inputs -> (N, 10) probabilities y_hat, and the cache for backward."""
+    def forward(
+        self, x: np.ndarray, ws: Workspace | None = None, *, x_scale: float = 1.0
+    ) -> tuple[np.ndarray, Cache]:
+        """(N, 784) inputs -> (N, 10) probabilities y_hat, and the cache for backward.
+
+        ``x_scale`` multiplies the inputs: raw 0-255 pixel values with
+        ``x_scale=1/255`` give the network x / 255 while scaling the (N, H)
+        product instead of the (N, 784) input, six times less work.
+        """
         n = x.shape[0]
         use = ws is not None and n <= ws.batch
         z = np.matmul(x, self.W_h, out=ws.get("z", n) if use else None)  # (N, 784) @ (784, H) -> (N, H)
+        if x_scale != 1.0:
+            z *= x_scale  # (x s) @ W_h = (x @ W_h) s
         if self.b_h is not None:
             z += self.b_h
         h = relu(z, out=ws.get("h", n) if use else None)  # (N, H)
-        theta = np.matmul(h, self.W_o, out=ws.get("theta", n) if use else None)  # (N, H) @ (H, 10) -> (N, 10)
+        # theta = h @ W_o, computed as its transpose (W_o^T h^T) so that it is stored class-major
+        theta = np.matmul(self.W_o.T, h.T, out=ws.get("theta", n).T if use else None).T  # (N, H) @ (H, 10) -> (N, 10)
         if self.b_o is not None:
             theta += self.b_o
         y_hat = softmax(theta, out=ws.get("y_hat", n) if use else None)  # (N, 10)
-        return y_hat, Cache(x, z, h, theta, y_hat)
+        return y_hat, Cache(x, z, h, theta, y_hat, x_scale)
 
     def backward(
         self,
@@ -178,7 +200,7 @@ class MLP:
         # delta_1 = dE/dtheta = y_hat - y, divided by N for the batch mean   (N, 10)
         delta_1 = np.subtract(cache.y_hat, 0, out=ws.get("delta_1", n) if use else None)
         if labels.ndim == 1:
-            delta_1[np.arange(n), labels] -= 1
+            delta_1[ws.get("rows", n) if use else np.arange(n), labels] -= 1
         else:
             delta_1 -= labels
         delta_1 /= divisor or n
@@ -187,12 +209,14 @@ class MLP:
         grads["W_o"] = np.matmul(cache.h.T, delta_1, out=ws.buffers["W_o"] if use else None)
         # delta_2 = delta_1 W_o^T (*) ReLU'(z): (N, 10) @ (10, H) -> (N, H)
         delta_2 = np.matmul(delta_1, self.W_o.T, out=ws.get("delta_2", n) if use else None)
-        delta_2 *= cache.z > 0
-        # dE/dW_h = x^T delta_2: (784, N) @ (N, H) -> (784, H)
-        grads["W_h"] = np.matmul(cache.x.T, delta_2, out=ws.buffers["W_h"] if use else None)
+        delta_2 *= np.greater(cache.z, 0, out=ws.get("relu_mask", n) if use else None)
         if self.has_biases:
             grads["b_o"] = np.sum(delta_1, axis=0, out=ws.buffers["b_o"] if use else None)
             grads["b_h"] = np.sum(delta_2, axis=0, out=ws.buffers["b_h"] if use else None)
+        if cache.x_scale != 1.0:
+            delta_2 *= cache.x_scale  # (x s)^T delta_2 = x^T (delta_2 s)
+        # dE/dW_h = x^T delta_2: (784, N) @ (N, H) -> (784, H)
+        grads["W_h"] = np.matmul(cache.x.T, delta_2, out=ws.buffers["W_h"] if use else None)
         if l2:
             grads["W_o"] += l2 * self.W_o
             grads["W_h"] += l2 * self.W_h

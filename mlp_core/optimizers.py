@@ -7,6 +7,8 @@ and moment estimates it had.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from .config import TrainConfig
@@ -17,11 +19,19 @@ class SGD:
 
     def __init__(self) -> None:
         self.t = 0
+        self._scratch: dict[str, np.ndarray] = {}  # one temporary per parameter, reused every step
+
+    def scratch(self, name: str, like: np.ndarray) -> np.ndarray:
+        """A reusable array shaped like ``like`` (not part of the saved state)."""
+        buf = self._scratch.get(name)
+        if buf is None or buf.shape != like.shape or buf.dtype != like.dtype:
+            buf = self._scratch[name] = np.empty_like(like)
+        return buf
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: float) -> None:
         self.t += 1
         for name, p in params.items():
-            p -= lr * grads[name]
+            p -= np.multiply(grads[name], lr, out=self.scratch(name, p))
 
     def state_dict(self) -> dict[str, np.ndarray]:
         return {"t": np.array(self.t)}
@@ -49,12 +59,13 @@ class Momentum(SGD):
                 v = self.v[name] = np.zeros_like(p)
             v *= self.mu
             v += g
+            tmp = self.scratch(name, p)
             if self.nesterov:
-                # p -= lr * (g + mu * v), without a temporary the size of p
-                p -= (lr * self.mu) * v
-                p -= lr * g
+                # p -= lr * (g + mu * v), as two updates through one reused temporary
+                p -= np.multiply(v, lr * self.mu, out=tmp)
+                p -= np.multiply(g, lr, out=tmp)
             else:
-                p -= lr * v
+                p -= np.multiply(v, lr, out=tmp)
 
     def state_dict(self):
         return {"t": np.array(self.t), **{f"v.{k}": v.copy() for k, v in self.v.items()}}
@@ -84,14 +95,15 @@ class Adam(SGD):
                 self.m[name] = np.zeros_like(p)
                 self.s[name] = np.zeros_like(p)
             m, s = self.m[name], self.s[name]
+            tmp = self.scratch(name, p)
             m *= self.b1
-            m += (1.0 - self.b1) * g
+            m += np.multiply(g, 1.0 - self.b1, out=tmp)
             s *= self.b2
-            s += (1.0 - self.b2) * (g * g)
+            s += np.multiply(np.square(g, out=tmp), 1.0 - self.b2, out=tmp)
             # lr * (m / c1) / (sqrt(s / c2) + eps)
-            denom = np.sqrt(s / c2)
+            denom = np.sqrt(np.divide(s, c2, out=tmp), out=tmp)
             denom += self.eps
-            p -= (lr / c1) * m / denom
+            p -= np.divide(np.multiply(m, lr / c1, out=self.scratch(name + ".step", p)), denom, out=denom)
 
     def state_dict(self):
         out = {"t": np.array(self.t)}
@@ -127,4 +139,4 @@ def learning_rate(config: TrainConfig, progress: float) -> float:
     span = max(config.epochs - config.warmup_epochs, 1e-9)
     frac = min(max((progress - config.warmup_epochs) / span, 0.0), 1.0)
     low = config.lr * config.final_lr_frac
-    return low + 0.5 * (config.lr - low) * (1.0 + np.cos(np.pi * frac))
+    return low + 0.5 * (config.lr - low) * (1.0 + math.cos(math.pi * frac))

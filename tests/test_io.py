@@ -56,7 +56,7 @@ def good_members(dtype: str = "float32") -> dict[str, bytes]:
     model = small_model(dtype)
     members = {"format_version": npy(np.array(1, dtype=np.int64))}
     members.update({k: npy(v) for k, v in model.params().items()})
-    members["config_json"] = json_npy(TrainConfig.fast(hidden=HIDDEN).to_dict())
+    members["config_json"] = json_npy(TrainConfig.fast(hidden=HIDDEN, biases=True).to_dict())
     members["history_json"] = json_npy(history())
     members["meta_json"] = json_npy({"name": "test"})
     return members
