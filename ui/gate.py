@@ -28,43 +28,38 @@ from threadpoolctl import ThreadpoolController
 
 # A session that has not trained for this long no longer counts as training.
 ACTIVE_WINDOW_S = 3.0
-# glibc malloc settings for a server whose sessions each run in their own thread.
+# glibc malloc arenas for a server whose sessions each run in a thread of their own.
 MALLOC_ARENA_MAX = 2
-MALLOC_MMAP_THRESHOLD = 512 * 1024
-_M_MMAP_THRESHOLD, _M_ARENA_MAX = -3, -8  # mallopt() parameters, from glibc's malloc.h
+_M_ARENA_MAX = -8  # mallopt() parameter, from glibc's malloc.h
 _malloc_configured: bool | None = None
 
 
 def limit_malloc_retention() -> bool:
     """Keep freed memory from piling up in glibc's per-thread arenas; False where that is not glibc.
 
-    Every session's script runs in a thread of its own. glibc gives threads up
-    to 8 arenas per core and, after the first large block is freed, serves
-    blocks of up to 32 MB (an evaluation's float copy of the test set) from
-    those arenas, which keep the memory once it is freed: with 30 sessions the
-    server grew by about 28 MB per session instead of the session's 3 MB.
-    Two arenas, and blocks above 512 KB always mapped and unmapped on their
-    own, keep the server at what the sessions hold. Call it early, before many
-    threads have allocated; calling it again does nothing.
+    Every session's script runs in a thread of its own, and glibc gives threads
+    up to 8 arenas per core. Each arena keeps the large blocks its threads
+    freed (an evaluation's float copy of the test set, once the first such
+    block has raised glibc's mmap threshold): with 30 sessions training, the
+    server grew by about 28 MB per session instead of the 3 MB a session
+    holds. Two arenas keep the server near what the sessions hold. Call it
+    early, before many threads have allocated; calling it again does nothing.
+    MALLOC_ARENA_MAX set in the environment wins.
     """
     global _malloc_configured
     if _malloc_configured is None:
         _malloc_configured = False
         name = ctypes.util.find_library("c")
         try:
-            libc = ctypes.CDLL(name) if name else None
-            mallopt = libc.mallopt if libc is not None else None
+            mallopt = ctypes.CDLL(name).mallopt if name else None
         except (OSError, AttributeError):
             mallopt = None
         if mallopt is not None:
             mallopt.argtypes, mallopt.restype = [ctypes.c_int, ctypes.c_int], ctypes.c_int
-            ok = True
-            # Settings made in the environment (MALLOC_ARENA_MAX=..., MALLOC_MMAP_THRESHOLD_=...) win.
-            if "MALLOC_ARENA_MAX" not in os.environ:
-                ok = mallopt(_M_ARENA_MAX, MALLOC_ARENA_MAX) == 1 and ok
-            if "MALLOC_MMAP_THRESHOLD_" not in os.environ:
-                ok = mallopt(_M_MMAP_THRESHOLD, MALLOC_MMAP_THRESHOLD) == 1 and ok
-            _malloc_configured = ok
+            if "MALLOC_ARENA_MAX" in os.environ:
+                _malloc_configured = True
+            else:
+                _malloc_configured = mallopt(_M_ARENA_MAX, MALLOC_ARENA_MAX) == 1
     return _malloc_configured
 
 

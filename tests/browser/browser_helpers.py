@@ -81,7 +81,11 @@ def wait_idle(page, timeout: float = 60_000) -> None:
 
 
 def open_page(page, url: str, path: str = "") -> None:
+    """Open a page and wait until its script has run: the sidebar's page links are
+    drawn by every page's first run, so they prove the run started; then wait for
+    it to end (before the first run, the app can also report itself not running)."""
     page.goto(f"{url}/{path}")
+    page.wait_for_selector("[data-testid=stSidebar] [data-testid=stPageLink]", state="attached", timeout=60_000)
     wait_idle(page)
 
 

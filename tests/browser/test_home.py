@@ -6,10 +6,10 @@ from playwright.sync_api import expect
 
 def test_home_renders_and_links(page, app_url):
     open_page(page, app_url)
-    assert page.get_by_role("heading", name="Backprop Lab").is_visible()
-    assert page.locator("[data-testid=stException]").count() == 0
+    expect(page.get_by_role("heading", name="Backprop Lab")).to_be_visible()
     for label in ("Maths walkthrough", "Train", "Draw"):
-        assert page.locator("[data-testid=stPageLink]").filter(has_text=label).count() >= 1
+        expect(page.locator("[data-testid=stPageLink]").filter(has_text=label).first).to_be_visible()
+    expect(page.locator("[data-testid=stException]")).to_have_count(0)
     shot(page, "home-laptop")
 
 
@@ -29,5 +29,5 @@ def test_language_switch_persists_across_pages(page, app_url):
 def test_home_on_a_phone(page, app_url):
     page.set_viewport_size(PHONE)
     open_page(page, app_url)
-    assert page.get_by_role("heading", name="Backprop Lab").is_visible()
+    expect(page.get_by_role("heading", name="Backprop Lab")).to_be_visible()
     shot(page, "home-phone")

@@ -1,0 +1,194 @@
+"""TrainingGate: at most `cores` chunks compute at once, first come first served,
+BLAS at one thread while several sessions train and at every core for one alone."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+from threadpoolctl import threadpool_info
+
+from ui import gate as gate_module
+from ui.gate import TrainingGate
+
+
+def wait_until(condition, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.001)
+
+
+def blas_threads() -> set[int]:
+    return {lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"}
+
+
+@pytest.fixture
+def restore_blas():
+    before = blas_threads()
+    yield
+    from threadpoolctl import threadpool_limits
+
+    if before:
+        threadpool_limits(limits=max(before), user_api="blas")
+
+
+def test_blas_is_there():
+    np.ones((2, 2)) @ np.ones((2, 2))
+    assert blas_threads(), "numpy's BLAS was not found by threadpoolctl"
+
+
+@pytest.mark.parametrize("cores", [1, 2, 3])
+def test_at_most_cores_hold_a_slot(cores):
+    gate = TrainingGate(cores=cores)
+    inside = 0
+    most = 0
+    lock = threading.Lock()
+
+    def chunk(i: int) -> None:
+        nonlocal inside, most
+        for _ in range(3):
+            with gate.slot(f"s{i}"):
+                with lock:
+                    inside += 1
+                    most = max(most, inside)
+                time.sleep(0.01)
+                with lock:
+                    inside -= 1
+
+    threads = [threading.Thread(target=chunk, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert not any(t.is_alive() for t in threads)
+    assert most == cores  # never more, and the slots are used
+    assert gate.max_holders == cores
+    assert gate.chunks == 24
+
+
+def test_waiters_are_served_in_arrival_order():
+    gate = TrainingGate(cores=1)
+    order: list[int] = []
+    release = threading.Event()
+
+    def hold() -> None:
+        with gate.slot("first"):
+            release.wait(10)
+
+    def wait_turn(i: int) -> None:
+        with gate.slot(f"s{i}"):
+            order.append(i)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    wait_until(lambda: gate.max_holders == 1)
+    waiters = []
+    try:
+        for i in range(6):
+            t = threading.Thread(target=wait_turn, args=(i,))
+            t.start()
+            waiters.append(t)
+            wait_until(lambda i=i: len(gate._queue) == i + 1)  # queued before the next one arrives
+    finally:
+        release.set()
+    for t in [holder, *waiters]:
+        t.join(timeout=10)
+    assert order == list(range(6))
+
+
+def test_blas_threads_follow_the_number_of_training_sessions(restore_blas):
+    gate = TrainingGate(cores=2)
+    with gate.slot("alone"):
+        assert gate.active_sessions() == 1
+        assert blas_threads() == {2}
+        assert gate.blas_threads() == 2
+    # A second session starts while the first is still training (between chunks).
+    with gate.slot("other"):
+        assert gate.active_sessions() == 2
+        assert blas_threads() == {1}
+    gate.leave("other")
+    gate.leave("alone")
+    with gate.slot("alone"):  # alone again: every core
+        assert blas_threads() == {2}
+
+
+def test_waiting_sessions_count_as_training(restore_blas):
+    gate = TrainingGate(cores=1)
+    release = threading.Event()
+    seen: list[int] = []
+
+    def hold() -> None:
+        with gate.slot("a"):
+            release.wait(10)
+
+    def wait_turn() -> None:
+        with gate.slot("b"):
+            seen.append(gate.active_sessions())
+            seen.append(max(blas_threads()))
+
+    a = threading.Thread(target=hold)
+    a.start()
+    wait_until(lambda: gate.max_holders == 1)
+    b = threading.Thread(target=wait_turn)
+    b.start()
+    try:
+        wait_until(lambda: len(gate._queue) == 1)
+        assert gate.active_sessions() == 2  # one computing, one queueing
+    finally:
+        release.set()
+    a.join(10)
+    b.join(10)
+    assert seen == [2, 1]
+
+
+def test_leave_forgets_the_session_at_once():
+    gate = TrainingGate(cores=2)
+    with gate.slot("a"):
+        pass
+    with gate.slot("b"):
+        pass
+    assert gate.active_sessions() == 2
+    gate.leave("a")
+    assert gate.active_sessions() == 1
+    gate.leave("b")
+    gate.leave("never-seen")  # harmless
+    assert gate.active_sessions() == 0
+
+
+def test_stale_sessions_expire():
+    gate = TrainingGate(cores=2, active_window_s=0.2)
+    with gate.slot("gone"):
+        pass
+    assert gate.active_sessions() == 1
+    time.sleep(0.3)
+    assert gate.active_sessions() == 0
+    with gate.slot("new"):
+        assert gate.active_sessions() == 1
+
+
+def test_a_failing_chunk_releases_its_slot():
+    gate = TrainingGate(cores=1)
+    with pytest.raises(RuntimeError), gate.slot("a"):
+        raise RuntimeError("chunk failed")
+    done = threading.Event()
+
+    def next_chunk() -> None:
+        with gate.slot("b"):
+            done.set()
+
+    t = threading.Thread(target=next_chunk)
+    t.start()
+    t.join(5)
+    assert done.is_set()
+
+
+def test_default_cores_are_the_cores_we_may_use():
+    assert TrainingGate().cores == gate_module.available_cores() >= 1
+
+
+def test_malloc_settings_apply_once():
+    first = gate_module.limit_malloc_retention()
+    assert gate_module.limit_malloc_retention() is first
