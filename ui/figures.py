@@ -52,12 +52,8 @@ def network_diagram(hidden: int = 128, labels: tuple[str, str, str] = ("x: 784",
     return fig
 
 
-def digit_image(
-    img: np.ndarray, *, height: int = 220, colorscale: str = "gray_r", zmid: float | None = None
-) -> go.Figure:
-    """A 28x28 (or any 2-D) array as a heatmap image, row 0 at the top."""
-    kw = dict(zmid=zmid) if zmid is not None else dict(zmin=0.0, zmax=1.0)
-    fig = go.Figure(go.Heatmap(z=img, colorscale=colorscale, showscale=zmid is not None, **kw))
+def _as_image(fig: go.Figure, height: int) -> go.Figure:
+    """Lay a heatmap out as a picture: square pixels, row 0 at the top, no axes."""
     fig.update_layout(
         height=height,
         margin=dict(l=0, r=0, t=0, b=0),
@@ -65,6 +61,15 @@ def digit_image(
         yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
     )
     return fig
+
+
+def digit_image(
+    img: np.ndarray, *, height: int = 220, colorscale: str = "gray_r", zmid: float | None = None
+) -> go.Figure:
+    """A 28x28 (or any 2-D) array as a heatmap image, row 0 at the top."""
+    kw = dict(zmid=zmid) if zmid is not None else dict(zmin=0.0, zmax=1.0)
+    fig = go.Figure(go.Heatmap(z=img, colorscale=colorscale, showscale=zmid is not None, **kw))
+    return _as_image(fig, height)
 
 
 def probability_bars(probs: np.ndarray, *, highlight: int | None = None, height: int = 260) -> go.Figure:
@@ -342,13 +347,7 @@ def contribution_map(c: np.ndarray, *, height: int = 240) -> go.Figure:
             hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>",
         )
     )
-    fig.update_layout(
-        height=height,
-        margin=dict(l=0, r=0, t=0, b=0),
-        xaxis=dict(visible=False, constrain="domain"),
-        yaxis=dict(visible=False, autorange="reversed", scaleanchor="x"),
-    )
-    return fig
+    return _as_image(fig, height)
 
 
 def signed_image_grid(images: list[np.ndarray], titles: list[str], *, cols: int = 3, height: int = 360) -> go.Figure:
