@@ -131,7 +131,8 @@ def matmul_floor(config: TrainConfig, n_train: int, epochs: int) -> list[float]:
     f32 = np.float32
     x = rng.random((B, 784), dtype=f32)
     W_h, W_o = rng.random((784, H), dtype=f32), rng.random((H, 10), dtype=f32)
-    h, theta, delta_1, delta_2 = (np.empty((B, k), f32) for k in (H, 10, 10, H))
+    h, theta, delta_2 = (np.empty((B, k), f32) for k in (H, 10, H))
+    delta_1 = rng.standard_normal((B, 10), dtype=f32) * f32(0.01)  # real numbers, no garbage or denormals
     dW_h, dW_o = np.empty_like(W_h), np.empty_like(W_o)
     sizes = [B] * (n_train // B) + ([n_train % B] if n_train % B else [])
     out = []
