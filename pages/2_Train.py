@@ -9,7 +9,10 @@ from mlp_core.metrics import confusion_matrix
 from ui import train_view as tv
 from ui.common import get_dataset, get_state, model_summary, page_setup
 from ui.figures import ACCENT, BLUE, batch_loss_curve, confusion_figure, epoch_curves
+from ui.gate import freeze_startup_heap
 from ui.state import TRAINED, UPLOADED, trained_model
+
+freeze_startup_heap()  # once per process: see ui/gate.py
 
 T = page_setup("nav.train")
 state = get_state()

@@ -192,3 +192,119 @@ def test_default_cores_are_the_cores_we_may_use():
 def test_malloc_settings_apply_once():
     first = gate_module.limit_malloc_retention()
     assert gate_module.limit_malloc_retention() is first
+
+
+class Interrupted(Exception):
+    pass
+
+
+def test_a_waiting_chunk_can_be_interrupted():
+    """A click while a chunk waits for its turn ends the wait: the chunk leaves the queue untrained."""
+    gate = TrainingGate(cores=1)
+    release = threading.Event()
+    clicked = threading.Event()
+    outcome: list[str] = []
+
+    def hold() -> None:
+        with gate.slot("a"):
+            release.wait(10)
+
+    def interrupt() -> None:
+        if clicked.is_set():
+            raise Interrupted
+
+    def wait_turn() -> None:
+        try:
+            with gate.slot("b", interrupt=interrupt):
+                outcome.append("trained")
+        except Interrupted:
+            outcome.append("interrupted")
+
+    a = threading.Thread(target=hold)
+    a.start()
+    wait_until(lambda: gate.max_holders == 1)
+    b = threading.Thread(target=wait_turn)
+    b.start()
+    try:
+        wait_until(lambda: len(gate._queue) == 1)
+        time.sleep(2 * gate_module.POLL_S)  # not interrupted while nobody clicks
+        assert outcome == []
+        clicked.set()
+        b.join(5 * gate_module.POLL_S + 1)
+        assert outcome == ["interrupted"]
+        assert len(gate._queue) == 0 and "b" not in gate._inside
+    finally:
+        release.set()
+    a.join(10)
+    with gate.slot("c"):  # the queue is not blocked by the chunk that left
+        pass
+    assert gate.chunks == 2
+
+
+def test_an_interrupted_head_of_the_queue_lets_the_next_one_in():
+    gate = TrainingGate(cores=1)
+    release = threading.Event()
+    stop_b = threading.Event()
+    order: list[str] = []
+
+    def hold() -> None:
+        with gate.slot("a"):
+            release.wait(10)
+
+    def interrupt_b() -> None:
+        if stop_b.is_set():
+            raise Interrupted
+
+    def b() -> None:
+        try:
+            with gate.slot("b", interrupt=interrupt_b):
+                order.append("b")
+        except Interrupted:
+            order.append("b left")
+
+    def c() -> None:
+        with gate.slot("c"):
+            order.append("c")
+
+    threads = [threading.Thread(target=hold)]
+    threads[0].start()
+    wait_until(lambda: gate.max_holders == 1)
+    threads.append(threading.Thread(target=b))
+    threads[-1].start()
+    wait_until(lambda: len(gate._queue) == 1)
+    threads.append(threading.Thread(target=c))
+    threads[-1].start()
+    wait_until(lambda: len(gate._queue) == 2)
+    stop_b.set()
+    wait_until(lambda: order == ["b left"])
+    release.set()
+    for t in threads:
+        t.join(10)
+    assert order == ["b left", "c"]
+
+
+def test_arrive_counts_the_session_and_sets_blas_threads(restore_blas):
+    gate = TrainingGate(cores=2)
+    seen: list[tuple] = []
+
+    def session(name: str) -> None:  # in a thread of its own, as a session's script runs
+        gate.arrive(name)
+        seen.append((gate.active_sessions(), gate.blas_threads()))
+
+    for name in ("a", "b"):  # the second presses Start: its first batch runs on one BLAS thread
+        t = threading.Thread(target=session, args=(name,))
+        t.start()
+        t.join(10)
+    assert seen == [(1, 2), (2, 1)]
+    assert blas_threads() == {1}
+    gate.leave("a")
+    gate.leave("b")
+    assert gate.active_sessions() == 0
+
+
+def test_freezing_the_startup_heap_happens_once():
+    import gc
+
+    gate_module.freeze_startup_heap()  # the first call (here or in an earlier test) froze the heap
+    assert gc.get_freeze_count() > 0
+    assert gate_module.freeze_startup_heap() is False

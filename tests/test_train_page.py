@@ -275,3 +275,111 @@ def test_overlay_and_reset():
     at.button(key="train_reset").click().run()
     assert state.trainer is None and state.active == "default"
     assert len(state.runs) == 2
+
+
+# --- the live charts: finished specs, valid as written ------------------------------------
+
+
+def live_chart_cases():
+    from ui.figures import ACCENT, BLUE, batch_loss_curve, epoch_curves
+
+    lines = [
+        dict(name="train", x=[1, 2], y=[0.5, 0.3], color=BLUE),
+        dict(name="test", x=[1, 2], y=[0.4, 0.25], color=ACCENT),
+        dict(name="run 1, test", x=[1, 2, 3], y=[0.3, 0.2, 0.1], color="#6b7280", dash="dot", faded=True),
+    ]
+    empty = [dict(name="train", x=[], y=[])]
+    long = [dict(name="train", x=list(range(1, 41)), y=[0.9] * 40)]
+    return [
+        epoch_curves(lines, x_title="Epoch", y_title="Loss", epochs=3),
+        epoch_curves(lines, x_title="Epoch", y_title="Accuracy", epochs=3, percent=True),
+        epoch_curves(empty, x_title="Epoch", y_title="Loss", epochs=1),
+        epoch_curves(empty, x_title="Epoch", y_title="Accuracy", epochs=50, percent=True),
+        epoch_curves(long, x_title="Epoch", y_title="Accuracy", epochs=40, percent=True),
+        batch_loss_curve(1, [], name="Loss", x_title="Batch"),
+        batch_loss_curve(81, [2.3, 1.1, float("nan")], name="Loss", x_title="Batch"),
+        batch_loss_curve(1, list(np.linspace(2.3, 0.1, tv.RECENT_BATCHES)), name="Loss", x_title="Batch"),
+    ]
+
+
+def test_live_chart_specs_are_what_plotly_would_send():
+    """The live charts skip Plotly's validation: each spec must pass it unchanged."""
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    for fig in live_chart_cases():
+        checked = go.Figure(fig.to_dict())  # raises on any invalid property
+        assert json.loads(pio.to_json(checked, validate=False)) == json.loads(pio.to_json(fig, validate=False))
+        assert fig.to_dict()["layout"]["template"] == go.Figure().to_dict()["layout"]["template"]
+
+
+def test_live_charts_are_cheap_to_draw():
+    """A tick draws three charts: well under a millisecond each (about 10 ms each as go.Figure)."""
+    import time
+
+    import plotly.io as pio
+    import plotly.tools
+
+    cases = live_chart_cases()
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        for fig in cases:
+            # What st.plotly_chart does with a figure.
+            pio.to_json(plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True), validate=False)
+        best = min(best, (time.perf_counter() - t0) / len(cases))
+    assert best < 0.003, f"{best * 1000:.1f} ms per chart"
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 299, 300, 301, 400, 1000])
+def test_thin_keeps_at_most_max_points_and_both_ends(n):
+    from ui.figures import MAX_POINTS, thin
+
+    values = [float(i) for i in range(n)]
+    x, y = thin(101, values)
+    assert len(x) == len(y) == min(n, MAX_POINTS)
+    if n:
+        assert (x[0], x[-1]) == (101, 100 + n) and (y[0], y[-1]) == (0.0, n - 1.0)
+    assert x == sorted(set(x)) and all(y[i] == x[i] - 101 for i in range(len(x)))
+
+
+# --- chunks under load ----------------------------------------------------------------------
+
+
+def test_a_session_alone_trains_for_a_time_budget():
+    assert tv.chunk_batches(0, 0.003) is None
+    assert tv.chunk_batches(1, 0.003) is None
+    assert tv.chunk_batches(30, None) is None  # speed not known yet
+
+
+@pytest.mark.parametrize("active", [2, 5, 30, 100])
+def test_sessions_training_together_get_the_same_batches_per_turn(active):
+    # The budget is CHUNK_SECONDS of the session's own compute, whatever the load:
+    # sessions with the same speed get the same batches per turn of the gate.
+    assert tv.chunk_batches(active, 0.003) == round(tv.CHUNK_SECONDS / 0.003)
+    assert tv.chunk_batches(active, 0.010) == round(tv.CHUNK_SECONDS / 0.010)
+    assert tv.chunk_batches(active, 5.0) == 1  # a very slow batch: still one per turn
+
+
+def test_chunks_under_load_follow_the_sessions_speed(monkeypatch):
+    """With several sessions training, a chunk trains the batches its measured speed allows."""
+    import time
+
+    from ui.gate import TrainingGate
+
+    monkeypatch.setattr(tv, "CHUNK_BATCHES", 1)
+    at = open_train()
+    small_run(at, n_train=4000, epochs=1)
+    at.button(key="train_start").click().run()
+    monkeypatch.setattr(tv, "CHUNK_BATCHES", None)
+    state = lab(at)
+    state.train_cache["batch_cpu"] = tv.CHUNK_SECONDS / 3  # three batches per turn
+    gate = TrainingGate(cores=2)
+    gate._last_seen["someone else"] = time.monotonic()  # another session, between two of its chunks
+    monkeypatch.setattr(tv, "get_gate", lambda: gate)
+    before = state.trainer.batches_done
+    at.run()
+    assert state.trainer.batches_done - before == 3
+    assert gate.chunks == 1

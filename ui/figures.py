@@ -6,6 +6,7 @@ from itertools import pairwise
 
 import numpy as np
 import plotly.graph_objects as go
+import plotly.io as pio
 
 INK = "#1f2937"
 ACCENT = "#e4572e"
@@ -96,6 +97,61 @@ def probability_bars(probs: np.ndarray, *, highlight: int | None = None, height:
 
 # --- train page ------------------------------------------------------------------
 
+# Most points a live chart sends: the browser draws no more detail in a third of a page's width.
+MAX_POINTS = 300
+
+
+class SpecFigure(go.Figure):
+    """A finished figure spec (a plain dict, as ``go.Figure.to_dict()`` gives), drawn as it is.
+
+    The live charts of the Train page are redrawn on every tick of every training
+    session. Built as ``go.Figure`` they cost about 10 ms of pure Python each
+    (every property validated, then the whole figure deep-copied by
+    ``to_dict()``), holding the GIL the sessions' training needs; a plain dict
+    costs the same, since ``st.plotly_chart`` validates it by building a
+    ``go.Figure``. ``st.plotly_chart`` turns a figure into its spec with
+    ``to_dict()``: this one returns its spec untouched, so drawing it costs only
+    the JSON encoding. The spec is therefore not checked here: the functions
+    below write only valid properties (the tests check each kind against
+    ``go.Figure``). Treat the spec as read-only; it may be shared between draws.
+    """
+
+    def __init__(self, spec: dict) -> None:
+        super().__init__()
+        self._spec = spec  # go.Figure accepts no other new attributes
+
+    @property
+    def spec(self) -> dict:
+        return self._spec
+
+    def to_dict(self) -> dict:
+        return self._spec
+
+    def to_plotly_json(self) -> dict:
+        return self._spec
+
+
+def _template() -> dict:
+    """The default template's spec (Streamlit's, once streamlit is imported), as go.Figure adds it."""
+    name = pio.templates.default
+    cached = _TEMPLATES.get(name)
+    if cached is None:
+        cached = _TEMPLATES[name] = pio.templates[name].to_plotly_json()
+    return cached
+
+
+_TEMPLATES: dict[str, dict] = {}
+
+
+def thin(first: int, values: list[float], most: int = MAX_POINTS) -> tuple[list[int], list[float]]:
+    """x (numbered from ``first``) and y of at most ``most`` evenly spaced points of
+    ``values``, the first and the last always among them."""
+    n = len(values)
+    if n <= most:
+        return list(range(first, first + n)), list(values)
+    idx = [round(i * (n - 1) / (most - 1)) for i in range(most)]
+    return [first + i for i in idx], [values[i] for i in idx]
+
 
 def epoch_curves(
     lines: list[dict], *, x_title: str, y_title: str, epochs: int, percent: bool = False, height: int = 300
@@ -103,47 +159,61 @@ def epoch_curves(
     """Per-epoch curves on a fixed axis of 1..epochs (so a live chart does not jump).
     Each line is a dict with name, x, y and optionally color, dash ("solid", "dash",
     "dot") and faded (an earlier run drawn behind)."""
-    fig = go.Figure()
+    data = []
     for line in lines:
         faded = line.get("faded", False)
-        fig.add_trace(
-            go.Scatter(
-                x=line["x"],
-                y=line["y"],
-                name=line["name"],
-                mode="lines+markers" if len(line["x"]) < 30 else "lines",
-                line=dict(color=line.get("color", BLUE), dash=line.get("dash", "solid"), width=1.5 if faded else 2.5),
-                marker=dict(size=5),
-                opacity=0.55 if faded else 1.0,
-            )
+        data.append(
+            {
+                "type": "scatter",
+                "x": list(line["x"]),
+                "y": list(line["y"]),
+                "name": line["name"],
+                "mode": "lines+markers" if len(line["x"]) < 30 else "lines",
+                "line": {
+                    "color": line.get("color", BLUE),
+                    "dash": line.get("dash", "solid"),
+                    "width": 1.5 if faded else 2.5,
+                },
+                "marker": {"size": 5},
+                "opacity": 0.55 if faded else 1.0,
+            }
         )
-    fig.update_layout(
-        height=height,
-        margin=dict(l=10, r=10, t=10, b=10),
-        legend=dict(orientation="h", yanchor="top", y=-0.22, x=0),
-        xaxis=dict(title=x_title, range=[0.7, max(epochs, 2) + 0.3], dtick=1 if epochs <= 12 else None),
-        yaxis=dict(title=y_title, tickformat=".1%" if percent else None, rangemode="tozero"),
-    )
+    xaxis = {"title": {"text": x_title}, "range": [0.7, max(epochs, 2) + 0.3]}
+    if epochs <= 12:
+        xaxis["dtick"] = 1
+    yaxis = {"title": {"text": y_title}, "rangemode": "tozero"}
+    if percent:
+        yaxis["tickformat"] = ".1%"
     if not any(len(line["y"]) for line in lines):  # nothing yet: a sensible empty frame
-        fig.update_yaxes(range=[0, 1] if percent else [0, 2.5])
+        yaxis["range"] = [0, 1] if percent else [0, 2.5]
     elif percent:
-        fig.update_yaxes(rangemode="normal")
-    return fig
+        yaxis["rangemode"] = "normal"
+    layout = {
+        "template": _template(),
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.22, "x": 0},
+        "xaxis": xaxis,
+        "yaxis": yaxis,
+    }
+    return SpecFigure({"data": data, "layout": layout})
 
 
 def batch_loss_curve(first: int, losses: list[float], *, name: str, x_title: str, height: int = 300) -> go.Figure:
-    """The mean loss of consecutive batches, numbered from ``first`` (1-based)."""
-    x = list(range(first, first + len(losses)))
-    fig = go.Figure(go.Scatter(x=x, y=losses, name=name, mode="lines", line=dict(color=BLUE, width=1.5)))
-    fig.update_layout(
-        height=height,
-        margin=dict(l=10, r=10, t=10, b=10),
-        showlegend=False,
-        xaxis=dict(title=x_title),
-        yaxis=dict(title=name, rangemode="tozero"),
-        uirevision="keep",
-    )
-    return fig
+    """The mean loss of consecutive batches, numbered from ``first`` (1-based); at most
+    MAX_POINTS of them are drawn, evenly spaced, the last batch always among them."""
+    x, y = thin(first, losses)
+    trace = {"type": "scatter", "x": x, "y": y, "name": name, "mode": "lines", "line": {"color": BLUE, "width": 1.5}}
+    layout = {
+        "template": _template(),
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "showlegend": False,
+        "xaxis": {"title": {"text": x_title}},
+        "yaxis": {"title": {"text": name}, "rangemode": "tozero"},
+        "uirevision": "keep",
+    }
+    return SpecFigure({"data": [trace], "layout": layout})
 
 
 def confusion_figure(cm: np.ndarray, *, x_title: str, y_title: str, height: int = 420) -> go.Figure:

@@ -9,18 +9,26 @@ threads on 2 cores. A session training alone gets every core.
 
 A session counts as training while it waits for or holds a slot, and for
 ``ACTIVE_WINDOW_S`` after its last chunk (the page draws between chunks);
-:meth:`TrainingGate.leave` ends that at once when a run pauses or ends.
+:meth:`TrainingGate.arrive` starts that when a run starts and
+:meth:`TrainingGate.leave` ends it at once when a run pauses or ends. A chunk
+waiting for its turn checks every ``POLL_S`` whether its script run should stop
+(a click), so a Pause never waits for the other sessions' turns.
+
+Also here, as process-wide settings for many sessions in one server: glibc's
+malloc arenas (:func:`limit_malloc_retention`) and the garbage collector
+(:func:`freeze_startup_heap`).
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import os
 import threading
 import time
 from collections import Counter, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import numpy  # noqa: F401 - loads the BLAS library, so the controller below can find it
@@ -28,6 +36,8 @@ from threadpoolctl import ThreadpoolController
 
 # A session that has not trained for this long no longer counts as training.
 ACTIVE_WINDOW_S = 3.0
+# How often a waiting chunk checks whether it should stop waiting (see TrainingGate.slot).
+POLL_S = 0.25
 # glibc malloc arenas for a server whose sessions each run in a thread of their own.
 MALLOC_ARENA_MAX = 2
 _M_ARENA_MAX = -8  # mallopt() parameter, from glibc's malloc.h
@@ -61,6 +71,31 @@ def limit_malloc_retention() -> bool:
             else:
                 _malloc_configured = mallopt(_M_ARENA_MAX, MALLOC_ARENA_MAX) == 1
     return _malloc_configured
+
+
+_heap_frozen = False
+
+
+def freeze_startup_heap() -> bool:
+    """Leave the objects that exist now (the imported modules: Streamlit, Plotly, pandas,
+    NumPy, ours) out of every later garbage collection; True on the call that did it.
+
+    Streamlit runs a full ``gc.collect()`` after every script run, fragment
+    reruns included (``runner.postScriptGC``): with the app's imports, about
+    120,000 objects, that takes some 50 ms holding the GIL, on every tick of
+    every session, and stalls the sessions that train meanwhile. Imported
+    modules live as long as the process, so a collection never frees them;
+    frozen, they are no longer traversed and the collection takes a few
+    milliseconds with 30 sessions. Call it once, after the app's imports; later
+    calls do nothing, so objects of later sessions are collected as before.
+    """
+    global _heap_frozen
+    if _heap_frozen:
+        return False
+    _heap_frozen = True
+    gc.collect()  # what is garbage now is not frozen with the rest
+    gc.freeze()
+    return True
 
 
 def available_cores() -> int:
@@ -101,6 +136,13 @@ class TrainingGate:
         with self._cond:
             return self._active_locked()
 
+    def arrive(self, session_id: str) -> None:
+        """The session starts training: it counts from now on, and BLAS threads follow the
+        new count, for the work it does before its first chunk (a run's first batch)."""
+        with self._cond:
+            self._last_seen[session_id] = time.monotonic()
+            self._set_blas_threads_locked(self.cores if self._active_locked() <= 1 else 1)
+
     def leave(self, session_id: str) -> None:
         """The session stopped training (paused, finished or diverged)."""
         with self._cond:
@@ -120,15 +162,30 @@ class TrainingGate:
     # --- the slot ---------------------------------------------------------------
 
     @contextmanager
-    def slot(self, session_id: str) -> Iterator[None]:
-        """Hold one core's worth of compute for one chunk of training."""
+    def slot(self, session_id: str, interrupt: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold one core's worth of compute for one chunk of training.
+
+        ``interrupt`` is called every ``POLL_S`` while the chunk waits for its turn;
+        if it raises (a click asked for a rerun, say), the chunk leaves the queue
+        without training and the exception propagates: under load a session may
+        wait several seconds, and a Pause must not wait with it.
+        """
         ticket = object()
         t0 = time.monotonic()
         with self._cond:
             self._inside[session_id] += 1
             self._queue.append(ticket)
-            while self._queue[0] is not ticket or self._holders >= self.cores:
-                self._cond.wait()
+            try:
+                while self._queue[0] is not ticket or self._holders >= self.cores:
+                    if interrupt is None:
+                        self._cond.wait()
+                    else:
+                        self._cond.wait(POLL_S)
+                        interrupt()
+            except BaseException:
+                self._queue.remove(ticket)
+                self._release_locked(session_id)
+                raise
             self._queue.popleft()
             self._holders += 1
             self.max_holders = max(self.max_holders, self._holders)
@@ -141,8 +198,11 @@ class TrainingGate:
         finally:
             with self._cond:
                 self._holders -= 1
-                self._inside[session_id] -= 1
-                if self._inside[session_id] <= 0:
-                    del self._inside[session_id]
+                self._release_locked(session_id)
                 self._last_seen[session_id] = time.monotonic()
-                self._cond.notify_all()
+
+    def _release_locked(self, session_id: str) -> None:
+        self._inside[session_id] -= 1
+        if self._inside[session_id] <= 0:
+            del self._inside[session_id]
+        self._cond.notify_all()  # a slot or the head of the queue may be free

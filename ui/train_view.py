@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mlp_core.config import PRESETS, TrainConfig, preset
 from mlp_core.io import ModelFileError, load_model, model_to_bytes
@@ -170,7 +171,10 @@ def start_run() -> None:
     store_run(state)
     state.run_number = max([r.number for r in state.runs] + [state.run_number]) + 1
     state.trainer = Trainer(config, data)
-    # One batch now, so the model exists when the sidebar names the active model.
+    # One batch now, so the model exists when the sidebar names the active model. Outside
+    # the gate (a click should not queue behind the other sessions' chunks), but counted by
+    # it, so that BLAS runs one thread per session when 30 people press Start together.
+    get_gate().arrive(session_id())
     start = time.perf_counter()
     state.trainer.run(max_batches=1)
     state.train_cache = {"wall": time.perf_counter() - start}
@@ -201,6 +205,26 @@ def reset_run() -> None:
         state.active = UPLOADED if state.uploaded is not None else DEFAULT
 
 
+def chunk_batches(active: int, batch_cpu_s: float | None) -> int | None:
+    """The batches of the next chunk: None (train for CHUNK_SECONDS) for a session training
+    alone or before its speed is known; with several sessions, CHUNK_SECONDS of its own
+    compute, counted in batches.
+
+    The gate serves waiting chunks in turn, so with k sessions on c cores each one's
+    turn comes every k / c chunks: its tick lengthens to about k / c x CHUNK_SECONDS by
+    itself and it draws that much less often. What makes the turns fair is their
+    size: a time budget buys fewer batches when the chunk shares the CPU with other
+    threads (drawing sessions, the web server, other processes) and more when it
+    does not, and the sessions that happened to train in quiet moments finished
+    long before the others. A count of batches from the session's own speed on one
+    core (its CPU time per batch, which other threads hardly change) gives every
+    session with the same settings the same batches per turn.
+    """
+    if active <= 1 or not batch_cpu_s:
+        return None
+    return max(1, round(CHUNK_SECONDS / batch_cpu_s))
+
+
 def train_chunk(state: LabState) -> bool:
     """Train one chunk of the current run if it is running; True when the run ended in it.
 
@@ -212,11 +236,20 @@ def train_chunk(state: LabState) -> bool:
         return False
     if not tr.done:
         start = time.perf_counter()
-        with get_gate().slot(session_id()):  # at most one chunk per core computes at once, in arrival order
-            if CHUNK_BATCHES is not None:
-                tr.run(max_batches=CHUNK_BATCHES)
+        gate = get_gate()
+        # At most one chunk per core computes at once, in arrival order; a click while
+        # this chunk waits for its turn (Pause, another page) ends the wait at once.
+        with gate.slot(session_id(), interrupt=_rerun_check()):
+            budget = CHUNK_BATCHES or chunk_batches(gate.active_sessions(), state.train_cache.get("batch_cpu"))
+            before, cpu = tr.batches_done, time.thread_time()
+            if budget is not None:
+                tr.run(max_batches=budget)
             else:
                 tr.run(max_seconds=CHUNK_SECONDS)
+            cpu, done = time.thread_time() - cpu, tr.batches_done - before
+            if done and gate.blas_threads() == 1:  # BLAS computed in this thread: its CPU time is the chunk's
+                best = state.train_cache.get("batch_cpu")
+                state.train_cache["batch_cpu"] = min(best or float("inf"), cpu / done)
         # Wall time including the end-of-epoch evaluations, for an honest "time left".
         state.train_cache["wall"] = state.train_cache.get("wall", 0.0) + time.perf_counter() - start
     if tr.done:
@@ -226,6 +259,13 @@ def train_chunk(state: LabState) -> bool:
         store_run(state)
         return True
     return False
+
+
+def _rerun_check() -> Callable[[], None] | None:
+    """The current script run's check for a pending stop or rerun (it raises Streamlit's own
+    exception for it, as any st.* call would), or None outside a script run."""
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return getattr(ctx, "yield_check", None) if ctx is not None else None
 
 
 def store_run(state: LabState) -> None:

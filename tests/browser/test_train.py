@@ -11,6 +11,8 @@ from playwright.sync_api import expect
 
 from mlp_core import load_model
 
+N_TRAIN = 20_000
+BATCHES = 3 * -(-N_TRAIN // 256)  # 3 epochs of batches of 256
 FINISHED = re.compile(r"Run \d+ finished: \d+\.\d\d% on the test set")
 
 
@@ -63,9 +65,10 @@ def test_train_live_pause_resume_download(page, app_url, tmp_path):
     open_train(page, app_url)
     no_exception(page)
     assert page.get_by_text("press Start").first.is_visible()
-    # Long enough to watch (about ten ticks), short enough for a test: 10,000 images, 3 epochs.
-    set_number(page, "train_w_hidden", 512)
-    set_number(page, "train_w_n_train", 10000)
+    # Long enough to watch (several ticks), short enough for a test: 1024 hidden units,
+    # 20,000 images, 3 epochs of the notebook's float64 SGD.
+    set_number(page, "train_w_hidden", 1024)
+    set_number(page, "train_w_n_train", N_TRAIN)
     set_number(page, "train_w_epochs", 3)
     assert page.get_by_text("Custom settings, based on the Original notebook preset.").is_visible()
     shot_all(page, "train-before-laptop")
@@ -87,17 +90,17 @@ def test_train_live_pause_resume_download(page, app_url, tmp_path):
     page.wait_for_timeout(2000)
     assert last_batch_drawn(page) == paused_at, "training went on while paused"
     assert page.locator(".st-key-train_resume button").is_enabled()
-    assert paused_at < 3 * 40, "the run ended before it could be paused"
+    assert paused_at < BATCHES, "the run ended before it could be paused"
 
     click(page, "train_resume")
     page.get_by_text(FINISHED).wait_for(timeout=180_000)
     wait_idle(page)
     no_exception(page)
     for _ in range(50):  # every batch of the run, none lost in the pause
-        if last_batch_drawn(page) == 3 * 40:
+        if last_batch_drawn(page) == BATCHES:
             break
         page.wait_for_timeout(200)
-    assert last_batch_drawn(page) == 3 * 40
+    assert last_batch_drawn(page) == BATCHES
     test_acc = page.locator("[data-testid=stMetric]").filter(has_text="Test accuracy")
     assert re.search(r"\d+\.\d\d%", test_acc.inner_text())
     assert page.get_by_text("Runs in this session").is_visible()
@@ -118,8 +121,8 @@ def test_train_live_pause_resume_download(page, app_url, tmp_path):
     path = tmp_path / info.value.suggested_filename
     info.value.save_as(path)
     saved = load_model(path)
-    assert saved.model.hidden == 512 and len(saved.history) == 3
-    assert saved.config is not None and saved.config.train_size == 10000
+    assert saved.model.hidden == 1024 and len(saved.history) == 3
+    assert saved.config is not None and saved.config.train_size == N_TRAIN
 
 
 def test_train_on_a_phone(page, app_url):
