@@ -76,8 +76,16 @@ def stop_app(proc: subprocess.Popen) -> None:
 
 
 def wait_idle(page, timeout: float = 60_000) -> None:
-    """Wait until the script run is over (the app shows its final state)."""
-    page.wait_for_selector("[data-testid=stApp][data-test-script-state=notRunning]", timeout=timeout)
+    """Wait until the script run is over (the app shows its final state). A widget
+    (the canvas, say) can ask for another run right after one ends, so the app
+    must stay idle for a moment before it counts as settled."""
+    idle = "[data-testid=stApp][data-test-script-state=notRunning]"
+    for _ in range(20):
+        page.wait_for_selector(idle, timeout=timeout)
+        page.wait_for_timeout(300)
+        if page.locator(idle).count():
+            return
+    raise AssertionError("the app never settled: its script kept rerunning")
 
 
 def open_page(page, url: str, path: str = "") -> None:

@@ -68,7 +68,7 @@ def test_draw_read_teach_clear(page, app_url):
     expect(answer(page, 7)).to_be_visible(timeout=30_000)
     wait_idle(page)
     assert page.locator("[data-testid=stException]").count() == 0
-    assert page.locator("[data-testid=stImage]").count() == 4  # the four stages
+    expect(page.locator("[data-testid=stImage]")).to_have_count(4, timeout=30_000)  # the four stages
     expect(page.locator(".js-plotly-plot")).to_have_count(3, timeout=30_000)
 
     # teach it (as a 7), then undo
