@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _blas
 from .functions import cross_entropy_sum, relu, softmax
 from .init import init_weights
 
@@ -76,13 +77,28 @@ class Workspace:
         self.buffers["x_u8"] = np.empty((B, N_INPUTS), dtype=np.uint8)  # the batch's pixels, as stored
         self.buffers["relu_mask"] = np.empty((B, H), dtype=bool)  # ReLU'(z) as z > 0
         self.buffers["rows"] = np.arange(B)  # row numbers, to pick y_hat[i, y_i]
+        self._views: dict[tuple[str, int], np.ndarray] = {}
 
     def get(self, name: str, n: int) -> np.ndarray:
-        """The named per-example buffer for a batch of n rows (n <= batch), shaped (n, ...)."""
-        buf = self.buffers[name]
-        if name in CLASS_MAJOR:  # the first K * n values, as a contiguous (K, n) array seen as (n, K)
-            return buf.reshape(-1)[: buf.shape[0] * n].reshape(buf.shape[0], n).T
-        return buf[:n]
+        """The named per-example buffer for a batch of n rows (n <= batch), shaped (n, ...).
+
+        The same view object each time (a run only ever has two batch sizes),
+        which spares rebuilding it and lets BLAS calls remember its address.
+        """
+        view = self._views.get((name, n))
+        if view is None:
+            # class-major: the first K * n values, as a contiguous (K, n) array seen as (n, K)
+            view = self.class_major(name, n).T if name in CLASS_MAJOR else self.buffers[name][:n]
+            self._views[(name, n)] = view
+        return view
+
+    def class_major(self, name: str, n: int) -> np.ndarray:
+        """The (10, n) C-contiguous array behind the (n, 10) view ``get(name, n)``."""
+        view = self._views.get((name + ".T", n))
+        if view is None:
+            buf = self.buffers[name]
+            view = self._views[(name + ".T", n)] = buf.reshape(-1)[: buf.shape[0] * n].reshape(buf.shape[0], n)
+        return view
 
 
 class MLP:
@@ -165,14 +181,16 @@ class MLP:
         """
         n = x.shape[0]
         use = ws is not None and n <= ws.batch
-        z = np.matmul(x, self.W_h, out=ws.get("z", n) if use else None)  # (N, 784) @ (784, H) -> (N, H)
-        if x_scale != 1.0:
-            z *= x_scale  # (x s) @ W_h = (x @ W_h) s
+        dtype = np.result_type(x, self.W_h)
+        # (N, 784) @ (784, H) -> (N, H); (x s) @ W_h = (x @ W_h) s, the factor applied inside the product
+        z = _blas.gemm(x, self.W_h, ws.get("z", n) if use else np.empty((n, self.hidden), dtype), alpha=x_scale)
         if self.b_h is not None:
             z += self.b_h
         h = relu(z, out=ws.get("h", n) if use else None)  # (N, H)
         # theta = h @ W_o, computed as its transpose (W_o^T h^T) so that it is stored class-major
-        theta = np.matmul(self.W_o.T, h.T, out=ws.get("theta", n).T if use else None).T  # (N, H) @ (H, 10) -> (N, 10)
+        theta_cm = ws.class_major("theta", n) if use else np.empty((self.W_o.shape[1], n), dtype)
+        _blas.gemm(self.W_o, h, theta_cm, ta=True, tb=True)  # (N, H) @ (H, 10) -> (N, 10), stored transposed
+        theta = ws.get("theta", n) if use else theta_cm.T
         if self.b_o is not None:
             theta += self.b_o
         y_hat = softmax(theta, out=ws.get("y_hat", n) if use else None)  # (N, 10)
@@ -205,21 +223,23 @@ class MLP:
             delta_1 -= labels
         delta_1 /= divisor or n
         grads: dict[str, np.ndarray] = {}
+        dtype = delta_1.dtype
         # dE/dW_o = h^T delta_1: (H, N) @ (N, 10) -> (H, 10)
-        grads["W_o"] = np.matmul(cache.h.T, delta_1, out=ws.buffers["W_o"] if use else None)
+        out = ws.buffers["W_o"] if use else np.empty(self.W_o.shape, dtype)
+        grads["W_o"] = _blas.gemm(cache.h, delta_1, out, ta=True)
         # delta_2 = delta_1 W_o^T (*) ReLU'(z): (N, 10) @ (10, H) -> (N, H)
-        delta_2 = np.matmul(delta_1, self.W_o.T, out=ws.get("delta_2", n) if use else None)
+        out = ws.get("delta_2", n) if use else np.empty((n, self.hidden), dtype)
+        delta_2 = _blas.gemm(delta_1, self.W_o, out, tb=True)
         delta_2 *= np.greater(cache.z, 0, out=ws.get("relu_mask", n) if use else None)
         if self.has_biases:
             grads["b_o"] = np.sum(delta_1, axis=0, out=ws.buffers["b_o"] if use else None)
             grads["b_h"] = np.sum(delta_2, axis=0, out=ws.buffers["b_h"] if use else None)
-        if cache.x_scale != 1.0:
-            delta_2 *= cache.x_scale  # (x s)^T delta_2 = x^T (delta_2 s)
-        # dE/dW_h = x^T delta_2: (784, N) @ (N, H) -> (784, H)
-        grads["W_h"] = np.matmul(cache.x.T, delta_2, out=ws.buffers["W_h"] if use else None)
+        # dE/dW_h = x^T delta_2: (784, N) @ (N, H) -> (784, H); (x s)^T delta_2 = (x^T delta_2) s
+        W_h_out = ws.buffers["W_h"] if use else np.empty(self.W_h.shape, np.result_type(cache.x, delta_2))
+        grads["W_h"] = _blas.gemm(cache.x, delta_2, W_h_out, alpha=cache.x_scale, ta=True)
         if l2:
-            grads["W_o"] += l2 * self.W_o
-            grads["W_h"] += l2 * self.W_h
+            _blas.axpy(l2, self.W_o, grads["W_o"])
+            _blas.axpy(l2, self.W_h, grads["W_h"])
         return grads
 
     def deltas(self, cache: Cache, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

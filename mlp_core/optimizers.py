@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from . import _blas
 from .config import TrainConfig
 
 
@@ -31,7 +32,7 @@ class SGD:
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: float) -> None:
         self.t += 1
         for name, p in params.items():
-            p -= np.multiply(grads[name], lr, out=self.scratch(name, p))
+            _blas.axpy(-lr, grads[name], p, self.scratch(name, p))  # p -= lr * g
 
     def state_dict(self) -> dict[str, np.ndarray]:
         return {"t": np.array(self.t)}
@@ -57,15 +58,13 @@ class Momentum(SGD):
             v = self.v.get(name)
             if v is None:
                 v = self.v[name] = np.zeros_like(p)
-            v *= self.mu
-            v += g
             tmp = self.scratch(name, p)
-            if self.nesterov:
-                # p -= lr * (g + mu * v), as two updates through one reused temporary
-                p -= np.multiply(v, lr * self.mu, out=tmp)
-                p -= np.multiply(g, lr, out=tmp)
+            _blas.axpby(1.0, g, self.mu, v, tmp)  # v = mu * v + g
+            if self.nesterov:  # p -= lr * (g + mu * v), as two updates
+                _blas.axpy(-lr * self.mu, v, p, tmp)
+                _blas.axpy(-lr, g, p, tmp)
             else:
-                p -= np.multiply(v, lr, out=tmp)
+                _blas.axpy(-lr, v, p, tmp)
 
     def state_dict(self):
         return {"t": np.array(self.t), **{f"v.{k}": v.copy() for k, v in self.v.items()}}
