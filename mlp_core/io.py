@@ -60,13 +60,36 @@ MAX_CENTRAL_DIRECTORY = 64 * 2**10  # bytes; ours is under 1 KB
 HINT = "Download a model from the Train page and upload that file."
 
 
+# What kind of problem a ModelFileError is: a page shows a sentence of its own
+# (in its language) per code, then the English detail.
+ERROR_CODES = (
+    "not_model",  # not a zip of .npy arrays at all
+    "damaged",  # a model file, but truncated or corrupt
+    "too_large",  # too big, too many members, or a zip bomb
+    "unsafe",  # pickled Python objects
+    "incomplete",  # weights missing
+    "wrong_shape",  # weights that do not fit 784 -> H -> 10
+    "bad_numbers",  # weights that are not finite floating-point numbers
+    "bad_settings",  # invalid training settings, history or metadata
+    "newer_version",  # another format version
+    "no_file",  # no file at that path
+)
+
+
 class ModelFileError(ValueError):
-    """A model file that cannot be used. The message is a plain sentence for the user:
-    what is wrong and what to do."""
+    """A model file that cannot be used. The message is a plain English sentence
+    for the user: what is wrong and what to do. ``code`` (one of ERROR_CODES)
+    says what kind of problem it is, for a page that speaks another language;
+    ``detail`` is the specific finding."""
+
+    def __init__(self, message: str, code: str = "not_model", detail: str = "") -> None:
+        super().__init__(message)
+        self.code = code if code in ERROR_CODES else "not_model"
+        self.detail = detail or message
 
 
-def _bad(reason: str) -> ModelFileError:
-    return ModelFileError(f"This file is not a Backprop Lab model (.npz): {reason}. {HINT}")
+def _bad(reason: str, code: str = "damaged") -> ModelFileError:
+    return ModelFileError(f"This file is not a Backprop Lab model (.npz): {reason}. {HINT}", code, reason)
 
 
 @dataclass
@@ -177,11 +200,13 @@ def load_model(source: str | os.PathLike | bytes | bytearray | memoryview | IO[b
         if hasattr(source, "read"):
             data = source.read(MAX_FILE_BYTES + 1)
             if not isinstance(data, (bytes, bytearray)):
-                raise _bad("it was opened as text, not as binary data")
+                raise _bad("it was opened as text, not as binary data", "not_model")
             return _load_bytes(bytes(data))
         path = Path(source)
         if not path.is_file():
-            raise ModelFileError(f"There is no model file at {path}. Check the path, or train and save a model first.")
+            raise ModelFileError(
+                f"There is no model file at {path}. Check the path, or train and save a model first.", "no_file"
+            )
         if path.stat().st_size > MAX_FILE_BYTES:
             raise _too_large(path.stat().st_size)
         with open(path, "rb") as f:
@@ -189,13 +214,13 @@ def load_model(source: str | os.PathLike | bytes | bytearray | memoryview | IO[b
     except ModelFileError:
         raise
     except MemoryError:
-        raise _bad("it is too large to load") from None
+        raise _bad("it is too large to load", "too_large") from None
     except Exception as exc:  # anything unforeseen in a hostile file is still the file's fault
-        raise _bad(f"it could not be read ({type(exc).__name__})") from exc
+        raise _bad(f"it could not be read ({type(exc).__name__})", "not_model") from exc
 
 
 def _too_large(size: int) -> ModelFileError:
-    return _bad(f"it is {size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB a model can be")
+    return _bad(f"it is {size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB a model can be", "too_large")
 
 
 def _load_bytes(data: bytes) -> SavedModel:
@@ -206,12 +231,12 @@ def _load_bytes(data: bytes) -> SavedModel:
 
 def _load_zip(f: BinaryIO, size: int) -> SavedModel:
     if size == 0:
-        raise _bad("the file is empty")
+        raise _bad("the file is empty", "not_model")
     _check_end_record(f, size)
     try:
         zf = zipfile.ZipFile(f)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error):
-        raise _bad("it is not a valid zip archive") from None
+        raise _bad("it is not a valid zip archive", "not_model") from None
     with zf:
         infos = _check_members(zf)
         headers = {name: _read_header(zf, info) for name, info in infos.items()}
@@ -225,12 +250,14 @@ def _check_version(zf: zipfile.ZipFile, info: zipfile.ZipInfo, header: tuple) ->
     """The format version comes first: a newer file may hold anything."""
     shape, _, dtype = header
     if dtype.kind not in "iu" or dtype.fields is not None or shape != ():
-        raise _bad("its format_version is not a single integer")
+        raise _bad("its format_version is not a single integer", "not_model")
     version = int(_read_data(zf, info, *header)[()])
     if version != FORMAT_VERSION:
         raise ModelFileError(
             f"This model file has format version {version}, but this version of Backprop Lab reads "
-            f"version {FORMAT_VERSION}. Save the model again with this version, or train a new one."
+            f"version {FORMAT_VERSION}. Save the model again with this version, or train a new one.",
+            "newer_version",
+            f"format version {version}",
         )
 
 
@@ -242,10 +269,10 @@ def _check_end_record(f: BinaryIO, size: int) -> None:
     tail = f.read(tail_len)
     pos = tail.rfind(b"PK\x05\x06")
     if pos < 0 or len(tail) - pos < 22:
-        raise _bad("it is not a zip archive")
+        raise _bad("it is not a zip archive", "not_model")
     _, _, _, _, n_total, cd_size, _, _ = struct.unpack("<4s4H2LH", tail[pos : pos + 22])
     if n_total > 4 * len(ALLOWED_KEYS) or cd_size > MAX_CENTRAL_DIRECTORY:
-        raise _bad(f"it holds {n_total} members, far more than a model has")
+        raise _bad(f"it holds {n_total} members, far more than a model has", "too_large")
 
 
 def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
@@ -256,26 +283,27 @@ def _check_members(zf: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
         name = info.filename.removesuffix(".npy")
         if not info.filename.endswith(".npy") or name not in ALLOWED_KEYS:
             shown = info.filename if len(info.filename) <= 40 else info.filename[:37] + "..."
-            raise _bad(f"it holds an unexpected member {shown!r}")
+            raise _bad(f"it holds an unexpected member {shown!r}", "not_model")
         if name in infos:
             raise _bad(f"it holds {name} twice")
         if info.flag_bits & 0x1:
-            raise _bad("it is encrypted")
+            raise _bad("it is encrypted", "not_model")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _bad(f"{name} uses an unsupported compression method")
+            raise _bad(f"{name} uses an unsupported compression method", "not_model")
         if info.compress_type == zipfile.ZIP_STORED and info.compress_size != info.file_size:
             raise _bad(f"the sizes recorded for {name} do not agree")
         total += info.file_size
         if total > MAX_TOTAL_BYTES:
-            raise _bad(f"its contents would unpack to more than {MAX_TOTAL_BYTES // 2**20} MB")
+            raise _bad(f"its contents would unpack to more than {MAX_TOTAL_BYTES // 2**20} MB", "too_large")
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise _bad(f"{name} unpacks to {info.file_size / max(info.compress_size, 1):.0f} times its packed size")
+            ratio = info.file_size / max(info.compress_size, 1)
+            raise _bad(f"{name} unpacks to {ratio:.0f} times its packed size", "too_large")
         infos[name] = info
     missing = [k for k in REQUIRED_KEYS if k not in infos]
     if missing:
-        raise _bad(f"it lacks {', '.join(missing)}")
+        raise _bad(f"it lacks {', '.join(missing)}", "incomplete")
     if ("b_h" in infos) != ("b_o" in infos):
-        raise _bad("it has only one of the two biases b_h and b_o")
+        raise _bad("it has only one of the two biases b_h and b_o", "incomplete")
     return infos
 
 
@@ -298,11 +326,11 @@ def _parse_header(member: IO[bytes], name: str) -> tuple[tuple[int, ...], bool, 
         elif version == (2, 0):
             shape, fortran, dtype = np.lib.format.read_array_header_2_0(member)
         else:
-            raise _bad(f"{name} uses an unsupported .npy version {version[0]}.{version[1]}")
+            raise _bad(f"{name} uses an unsupported .npy version {version[0]}.{version[1]}", "not_model")
     except ModelFileError:
         raise
     except Exception:
-        raise _bad(f"{name} is not a valid .npy array") from None
+        raise _bad(f"{name} is not a valid .npy array", "not_model") from None
     return tuple(int(n) for n in shape), bool(fortran), dtype
 
 
@@ -310,32 +338,33 @@ def _check_headers(headers: dict[str, tuple[tuple[int, ...], bool, np.dtype]]) -
     """Dtypes and shapes of every member, before any data is read."""
     for name, (shape, _, dtype) in headers.items():
         if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
-            raise _bad(f"{name} holds Python objects or records instead of numbers")
+            raise _bad(f"{name} holds Python objects or records instead of numbers", "unsafe")
         if name in WEIGHT_KEYS or name in BIAS_KEYS:
             if dtype.kind != "f" or dtype.itemsize not in (4, 8):
-                raise _bad(f"{name} has dtype {dtype.newbyteorder('=')}, but weights must be float32 or float64")
+                found = dtype.newbyteorder("=")
+                raise _bad(f"{name} has dtype {found}, but weights must be float32 or float64", "bad_numbers")
         elif name == "format_version":
             continue  # checked by _check_version
         elif dtype != np.uint8 or len(shape) != 1 or shape[0] > MAX_JSON_BYTES:
-            raise _bad(f"{name} is not UTF-8 text of at most {MAX_JSON_BYTES // 2**20} MB")
+            raise _bad(f"{name} is not UTF-8 text of at most {MAX_JSON_BYTES // 2**20} MB", "bad_settings")
 
     wh, wo = headers["W_h"][0], headers["W_o"][0]
     if len(wh) != 2 or wh[0] != N_INPUTS or not 1 <= wh[1] <= MAX_HIDDEN:
-        raise _bad(f"W_h has shape {wh}, expected ({N_INPUTS}, H) with H from 1 to {MAX_HIDDEN}")
+        raise _bad(f"W_h has shape {wh}, expected ({N_INPUTS}, H) with H from 1 to {MAX_HIDDEN}", "wrong_shape")
     hidden = wh[1]
     if len(wo) != 2 or wo[1] != N_CLASSES:
-        raise _bad(f"W_o has shape {wo}, expected (H, {N_CLASSES})")
+        raise _bad(f"W_o has shape {wo}, expected (H, {N_CLASSES})", "wrong_shape")
     if wo[0] != hidden:
-        raise _bad(f"W_h has {hidden} hidden units but W_o has {wo[0]}")
+        raise _bad(f"W_h has {hidden} hidden units but W_o has {wo[0]}", "wrong_shape")
     kind = {name: headers[name][2].newbyteorder("=") for name in (*WEIGHT_KEYS, *BIAS_KEYS) if name in headers}
     if kind["W_o"] != kind["W_h"]:
-        raise _bad(f"W_h is {kind['W_h']} but W_o is {kind['W_o']}")
+        raise _bad(f"W_h is {kind['W_h']} but W_o is {kind['W_o']}", "wrong_shape")
     for name, n in (("b_h", hidden), ("b_o", N_CLASSES)):
         if name in headers:
             if headers[name][0] != (n,):
-                raise _bad(f"{name} has shape {headers[name][0]}, expected ({n},)")
+                raise _bad(f"{name} has shape {headers[name][0]}, expected ({n},)", "wrong_shape")
             if kind[name] != kind["W_h"]:
-                raise _bad(f"{name} is {kind[name]} but W_h is {kind['W_h']}")
+                raise _bad(f"{name} is {kind[name]} but W_h is {kind['W_h']}", "wrong_shape")
 
 
 def _read_data(zf: zipfile.ZipFile, info: zipfile.ZipInfo, shape: tuple, fortran: bool, dtype: np.dtype) -> np.ndarray:
@@ -362,7 +391,7 @@ def _read_data(zf: zipfile.ZipFile, info: zipfile.ZipInfo, shape: tuple, fortran
 def _build(arrays: dict[str, np.ndarray]) -> SavedModel:
     for name in (*WEIGHT_KEYS, *BIAS_KEYS):
         if name in arrays and not np.isfinite(arrays[name]).all():
-            raise _bad(f"{name} contains NaN or infinite values")
+            raise _bad(f"{name} contains NaN or infinite values", "bad_numbers")
     model = MLP(**{k: arrays[k] for k in (*WEIGHT_KEYS, *BIAS_KEYS) if k in arrays})
 
     config = None
@@ -371,19 +400,19 @@ def _build(arrays: dict[str, np.ndarray]) -> SavedModel:
         try:
             config = TrainConfig.from_dict(data)
         except (TypeError, ValueError) as exc:
-            raise _bad(f"its training settings are invalid ({_first_line(exc)})") from None
+            raise _bad(f"its training settings are invalid ({_first_line(exc)})", "bad_settings") from None
         if config.hidden != model.hidden or config.biases != model.has_biases:
-            raise _bad("its training settings do not match its weights")
+            raise _bad("its training settings do not match its weights", "bad_settings")
     history: list[dict] = []
     if "history_json" in arrays:
         history = _json(arrays, "history_json", list, "a list")
         if not all(isinstance(r, dict) for r in history):
-            raise _bad("its history_json is not a list of epoch records")
+            raise _bad("its history_json is not a list of epoch records", "bad_settings")
         for record in history:
             for key in ("epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "train_seconds"):
                 value = record.get(key, 0)
                 if not isinstance(value, (int, float)) or isinstance(value, bool):
-                    raise _bad(f"its history has a {key} that is not a number")
+                    raise _bad(f"its history has a {key} that is not a number", "bad_settings")
     meta: dict = {}
     if "meta_json" in arrays:
         meta = _json(arrays, "meta_json", dict, "an object")
@@ -394,9 +423,9 @@ def _json(arrays: dict[str, np.ndarray], name: str, kind: type, what: str) -> An
     try:
         value = json.loads(arrays[name].tobytes().decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
-        raise _bad(f"its {name} is not valid JSON") from None
+        raise _bad(f"its {name} is not valid JSON", "bad_settings") from None
     if not isinstance(value, kind):
-        raise _bad(f"its {name} is not {what}")
+        raise _bad(f"its {name} is not {what}", "bad_settings")
     return value
 
 

@@ -55,7 +55,7 @@ with st.container(border=True):
     )  # fmt: skip
 
     def control(widget, name: str, label_key: str, **kw) -> None:
-        widget(T(label_key), key=tv.widget_key(name), on_change=tv.on_control, args=(name,), **kw)
+        widget(T(label_key), key=tv.widget_key(name, state.lang), on_change=tv.on_control, args=(name,), **kw)
 
     # Rows that wrap: four controls side by side on a laptop, two on a phone.
     with st.container(horizontal=True):
@@ -267,7 +267,7 @@ if state.runs:
         st.multiselect(
             T("train.overlay"),
             earlier,
-            key=tv.OVERLAY_KEY,
+            key=tv.overlay_key(state.lang),
             on_change=tv.on_overlay,
             format_func=lambda n: T("train.run_n", n=n),
         )
@@ -353,7 +353,7 @@ with right:
         T("train.upload"), type=["npz"], key=tv.UPLOAD_KEY, on_change=tv.on_upload, help=T("train.upload_help")
     )
     if state.upload_error and st.session_state.get(tv.UPLOAD_KEY) is not None:
-        st.error(T("train.upload_bad", reason=state.upload_error))
+        st.error(tv.upload_error_text(state, T))
     elif state.uploaded is not None:
         summary = model_summary(state.uploaded, T)
         if state.active == UPLOADED:

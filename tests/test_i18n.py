@@ -52,3 +52,10 @@ def test_t_fills_placeholders_and_falls_back():
     assert "m.npz" in t("model.uploaded", "ru", name="m.npz")
     with pytest.raises(KeyError):
         t("no.such.key", "en")
+
+
+def test_every_model_file_error_has_a_sentence():
+    from mlp_core.io import ERROR_CODES
+    from ui.train_view import KEYS_MODELFILE
+
+    assert tuple(f"modelfile.{code}" for code in ERROR_CODES) == KEYS_MODELFILE

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from mlp_core import MLP, ModelFileError, SavedModel, TrainConfig, load_default_model, load_model
 from mlp_core import io as model_io
-from mlp_core.io import model_to_bytes, save_model
+from mlp_core.io import ERROR_CODES, model_to_bytes, save_model
 from mlp_core.metrics import evaluate
 
 HIDDEN = 8
@@ -270,6 +270,8 @@ def assert_refused(tmp_path: Path, data: bytes, match: str) -> ModelFileError:
         errors.append(info.value)
     assert digest(path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.npz"]
+    assert {e.code for e in errors} <= set(ERROR_CODES) and len({e.code for e in errors}) == 1
+    assert all(e.detail and e.detail in str(e) for e in errors)
     message = str(errors[0])
     assert "\n" not in message and len(message) < 300 and message.endswith(".")
     assert "Traceback" not in message and "Error" not in message
@@ -390,10 +392,36 @@ BAD_FILES = {
 }
 
 
+# The kind of problem a page explains in its own language (ModelFileError.code)
+CODES = {
+    "random bytes": "not_model",
+    "empty file": "not_model",
+    "zip of text": "not_model",
+    "truncated zip": "not_model",
+    "pickled object array": "unsafe",
+    "structured weights": "unsafe",
+    "missing W_o": "incomplete",
+    "one bias only": "incomplete",
+    "W_h wrong inputs": "wrong_shape",
+    "inconsistent hidden": "wrong_shape",
+    "mixed dtypes": "wrong_shape",
+    "integer weights": "bad_numbers",
+    "NaN weights": "bad_numbers",
+    "npy data cut short": "damaged",
+    "huge declared weights in a tiny member": "damaged",
+    "bad JSON": "bad_settings",
+    "config not matching the weights": "bad_settings",
+    "format_version 2": "newer_version",
+    "too many members claimed": "too_large",
+}
+
+
 @pytest.mark.parametrize("case", list(BAD_FILES))
 def test_bad_file_is_refused_with_a_clear_message(tmp_path: Path, case: str) -> None:
     make, match = BAD_FILES[case]
-    assert_refused(tmp_path, make(), match)
+    error = assert_refused(tmp_path, make(), match)
+    if case in CODES:
+        assert error.code == CODES[case]
 
 
 def test_duplicate_member_is_refused(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from mlp_core import MLP, SavedModel, as_float
 from mlp_core.walkthrough import TINY_LABEL, TINY_X, sgd_step, tiny_model, walk
 from ui import maths_view as mv
+from ui.common import choice_key
 from ui.i18n import LANGUAGES, t
 from ui.state import UPLOADED, LabState
 
@@ -157,7 +158,7 @@ def test_sgd_step_lowers_the_loss_and_leaves_the_model(saved, mnist):
 def test_the_last_drawing(saved, mnist):
     drawing = (mnist.x_test[42].reshape(28, 28) / 255).astype(np.float32)
     at = open_maths(saved, maths_view="live", last_drawing=drawing)
-    at.radio(key="maths_source").set_value("drawing").run()
+    at.radio(key=choice_key("maths_source", "en")).set_value("drawing").run()
     assert lab(at).maths_source == "drawing"
     x = drawing.reshape(-1).astype(np.float64)
     guess = walk(saved.model, x, 0).prediction
@@ -177,7 +178,7 @@ def test_no_drawing_no_source_choice(saved):
 def test_view_switch_is_kept_in_the_session(saved):
     at = open_maths(saved)
     assert lab(at).maths_view == "derivation"
-    at.button_group(key="maths_view").set_value("tiny").run()
+    at.button_group(key=choice_key("maths_view", "en")).set_value("tiny").run()
     assert lab(at).maths_view == "tiny"
     assert at.button(key="tiny_forward")
 

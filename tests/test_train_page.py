@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mlp_core import load_mnist, load_model, model_to_bytes, preset, train
+from mlp_core import ModelFileError, load_mnist, load_model, model_to_bytes, preset, train
 from ui import train_view as tv
+from ui.i18n import t
 from ui.state import LabState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -237,7 +238,19 @@ def test_upload_of_a_bad_file_shows_the_error_and_keeps_the_model(content):
     state = lab(at)
     assert state.uploaded is before and state.uploaded_name == "good.npz" and state.active == "uploaded"
     errors = texts(at.error)
-    assert "nothing was changed" in errors and "not a Backprop Lab model" in errors
+    assert "nothing was changed" in errors
+    with pytest.raises(ModelFileError) as refused:
+        load_model(content)
+    assert t(f"modelfile.{refused.value.code}") in errors and refused.value.detail in errors
+
+
+def test_upload_errors_speak_russian_too():
+    at = open_train(LabState(lang="ru"))
+    at.file_uploader(key=tv.UPLOAD_KEY).upload("bad.npz", pickled_npz()).run()
+    assert not at.exception
+    errors = texts(at.error)
+    assert t("modelfile.unsafe", "ru") in errors and "Что нашла проверка" in errors
+    assert "holds Python objects" in errors  # the finding itself stays as the loader wrote it
 
 
 @pytest.mark.parametrize(
@@ -268,7 +281,7 @@ def test_overlay_and_reset():
         run_to_end(at)
     state = lab(at)
     assert [r.number for r in state.runs] == [1, 2]
-    at.multiselect(key=tv.OVERLAY_KEY).set_value([1]).run()
+    at.multiselect(key=tv.overlay_key()).set_value([1]).run()
     assert state.overlay_runs == [1]
     loss_chart = at.get("plotly_chart")[0]
     assert "run 1, test" in loss_chart.proto.spec
@@ -383,3 +396,21 @@ def test_chunks_under_load_follow_the_sessions_speed(monkeypatch):
     at.run()
     assert state.trainer.batches_done - before == 3
     assert gate.chunks == 1
+
+
+def test_switching_language_keeps_every_choice():
+    """The browser sends a choice back as its label; a label of the other language must
+    never become a setting (it once turned init into "Notebook's uniform")."""
+    at = open_train()
+    before = dict(lab(at).train_settings)
+    at.selectbox(key="lang_select").set_value("ru").run()
+    assert not at.exception
+    assert lab(at).lang == "ru" and lab(at).train_settings == before
+    assert not at.error, texts(at.error)
+    assert widget_ru(at, "init").value == "seed_uniform"
+    at.selectbox(key="lang_select").set_value("en").run()
+    assert lab(at).train_settings == before and not at.error
+
+
+def widget_ru(at: AppTest, name: str):
+    return at.selectbox(key=tv.widget_key(name, "ru"))

@@ -108,6 +108,18 @@ def model_summary(saved: SavedModel, T: Translator) -> str:
     )
 
 
+def choice_key(key: str, lang: str) -> str:
+    """The key of a choice widget whose option labels are translated: one per language.
+
+    Streamlit keeps such a widget's value as the label the browser shows. After a
+    language switch the browser sends back the old label, which matches no option
+    and would come back as a raw string ("Notebook's uniform" instead of
+    "seed_uniform"). A key per language gives a fresh widget, filled from the
+    session's state.
+    """
+    return f"{key}_{lang}"
+
+
 def _set_language() -> None:
     get_state().lang = st.session_state["lang_select"]
 

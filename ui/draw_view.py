@@ -15,7 +15,7 @@ from mlp_core.model import MLP
 from mlp_core.preprocess import Stages, canvas_to_mnist, ink_of
 from mlp_core.teach import teach
 
-from .common import Translator, active_model, get_dataset, model_label
+from .common import Translator, active_model, choice_key, get_dataset, model_label
 from .figures import contribution_map, hidden_activations, probability_bars_with_before
 from .state import DEFAULT, TRAINED, UPLOADED, LabState, trained_model
 
@@ -58,19 +58,20 @@ def sources(state: LabState) -> list[str]:
 
 
 def _choose(state: LabState) -> None:
-    state.active = st.session_state["draw_model"]
+    state.active = st.session_state[choice_key("draw_model", state.lang)]
 
 
 def model_chooser(state: LabState, T: Translator) -> None:
     """A radio of the available models; the choice is the session's active model (all pages)."""
     options = sources(state)
     _, current = active_model(state)
-    st.session_state["draw_model"] = current
+    key = choice_key("draw_model", state.lang)
+    st.session_state[key] = current
     st.radio(
         T("draw.model"),
         options,
         format_func=lambda s: model_label(state, s, T),
-        key="draw_model",
+        key=key,
         horizontal=True,
         on_change=_choose,
         args=(state,),

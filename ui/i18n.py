@@ -467,6 +467,48 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "Загружена ранее: {name} ({summary}).",
     },
     "train.use_uploaded": {"en": "Use the uploaded model", "ru": "Использовать загруженную модель"},
+    "train.upload_detail": {"en": "What the check found: {detail}", "ru": "Что нашла проверка: {detail}"},
+    # why an uploaded model file was refused: one sentence per mlp_core.io.ERROR_CODES entry
+    "modelfile.not_model": {
+        "en": "This file is not a Backprop Lab model. Upload an .npz file downloaded from this page.",
+        "ru": "Этот файл — не модель Backprop Lab. Загрузите файл .npz, скачанный на этой странице.",
+    },
+    "modelfile.damaged": {
+        "en": "The model file is damaged, perhaps cut short. Download the model again and upload the new file.",
+        "ru": "Файл модели повреждён — возможно, загрузился не целиком. Скачайте модель заново и загрузите новый файл.",
+    },
+    "modelfile.too_large": {
+        "en": "The file is too large to be a model. Upload an .npz file downloaded from this page.",
+        "ru": "Файл слишком велик для модели. Загрузите файл .npz, скачанный на этой странице.",
+    },
+    "modelfile.unsafe": {
+        "en": "The file holds Python objects. They are never loaded here, because they could run code on the server. Upload an .npz file downloaded from this page.",
+        "ru": "В файле есть объекты Python. Здесь их никогда не загружают: они могут выполнить код на сервере. Загрузите файл .npz, скачанный на этой странице.",
+    },
+    "modelfile.incomplete": {
+        "en": "Some of the network's weights are missing from the file. Download the model again and upload the new file.",
+        "ru": "В файле не хватает части весов сети. Скачайте модель заново и загрузите новый файл.",
+    },
+    "modelfile.wrong_shape": {
+        "en": "The weights do not fit this network: it needs 784 inputs, one hidden layer and 10 outputs. Upload a model trained here.",
+        "ru": "Веса не подходят к этой сети: ей нужны 784 входа, один скрытый слой и 10 выходов. Загрузите модель, обученную здесь.",
+    },
+    "modelfile.bad_numbers": {
+        "en": "The weights are not usable numbers (not floating point, or NaN or infinite). Train the model again, with a smaller learning rate if it diverged.",
+        "ru": "Веса — не пригодные числа (не с плавающей точкой, NaN или бесконечность). Обучите модель заново; если обучение расходилось, уменьшите скорость обучения.",
+    },
+    "modelfile.bad_settings": {
+        "en": "The training settings or history saved in the file are invalid. Download the model again and upload the new file.",
+        "ru": "Сохранённые в файле настройки или история обучения некорректны. Скачайте модель заново и загрузите новый файл.",
+    },
+    "modelfile.newer_version": {
+        "en": "The file was saved by another version of Backprop Lab. Save the model again with this version, or train a new one.",
+        "ru": "Файл сохранён другой версией Backprop Lab. Сохраните модель заново в этой версии или обучите новую.",
+    },
+    "modelfile.no_file": {
+        "en": "There is no model file there. Train a model and download it first.",
+        "ru": "Файла модели там нет. Сначала обучите модель и скачайте её.",
+    },
     "train.seconds": {"en": "{s} s", "ru": "{s} с"},
     "train.minutes": {"en": "{m} min {s} s", "ru": "{m} мин {s} с"},
     # --- draw page -----------------------------------------------------------

@@ -15,7 +15,7 @@ from mlp_core.gradcheck import GradCheckRow
 from mlp_core.model import MLP
 from mlp_core.walkthrough import TINY_LABEL, TINY_X, SGDStep, Walkthrough, sgd_step, tiny_model
 
-from .common import Translator, active_model, get_dataset, get_state
+from .common import Translator, active_model, choice_key, get_dataset, get_state
 from .figures import (
     BLUE,
     GREY,
@@ -252,18 +252,18 @@ def tex_number(v: float) -> str:
 
 
 def _on_view() -> None:
-    value = st.session_state.get("maths_view")
+    value = st.session_state.get(choice_key("maths_view", get_state().lang))
     if value in VIEWS:
         get_state().maths_view = value
 
 
 def view_selector(state: LabState, T: Translator) -> str:
-    st.session_state["maths_view"] = state.maths_view
+    st.session_state[choice_key("maths_view", state.lang)] = state.maths_view
     st.segmented_control(
         T("maths.view"),
         VIEWS,
         format_func=lambda v: T(KEYS_VIEW[VIEWS.index(v)]),
-        key="maths_view",
+        key=choice_key("maths_view", state.lang),
         required=True,
         on_change=_on_view,
         label_visibility="collapsed",
@@ -295,15 +295,16 @@ def digit_picker(state: LabState, T: Translator, n_test: int) -> str:
     if state.last_drawing is None:
         state.maths_source = "test"
     else:
-        st.session_state["maths_source"] = state.maths_source
+        key = choice_key("maths_source", state.lang)
+        st.session_state[key] = state.maths_source
         st.radio(
             T("maths.source"),
             SOURCES,
             format_func=lambda s: T(KEYS_SOURCE[SOURCES.index(s)]),
-            key="maths_source",
+            key=key,
             horizontal=True,
             on_change=_set,
-            args=("maths_source", "maths_source"),
+            args=("maths_source", key),
         )
     if state.maths_source == "test":
         state.maths_index = min(max(int(state.maths_index), 0), n_test - 1)

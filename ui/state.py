@@ -48,7 +48,8 @@ class LabState:
     run_number: int = 0  # the current trainer's run number (its RunSummary.number once stored)
     overlay_runs: list[int] = field(default_factory=list)  # earlier runs drawn behind the current curves
     weight_units: list[int] | None = None  # hidden units whose first-layer weights are drawn (None = default)
-    upload_error: str = ""  # why the last uploaded file was refused ("" = no problem)
+    upload_error: str = ""  # the ModelFileError code of the last refused upload ("" = no problem)
+    upload_error_detail: str = ""  # its English finding, shown under the translated sentence
     train_cache: dict[str, Any] = field(default_factory=dict)  # the current run's wall time and test evaluation
     # --- uploaded model ---
     uploaded: SavedModel | None = None

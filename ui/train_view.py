@@ -18,14 +18,28 @@ import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from mlp_core.config import PRESETS, TrainConfig, preset
-from mlp_core.io import ModelFileError, load_model, model_to_bytes
+from mlp_core.io import ERROR_CODES, ModelFileError, load_model, model_to_bytes
 from mlp_core.metrics import Evaluation, evaluate
 from mlp_core.train import Trainer
 
-from .common import get_dataset, get_gate, get_state, session_id
+from .common import choice_key, get_dataset, get_gate, get_state, session_id
+from .i18n import DEFAULT_LANGUAGE
 from .state import DEFAULT, TRAINED, UPLOADED, LabState, RunSummary
 
 Translator = Callable[..., str]
+# Why an upload was refused, one sentence per mlp_core.io.ERROR_CODES entry (same order)
+KEYS_MODELFILE = (
+    "modelfile.not_model",
+    "modelfile.damaged",
+    "modelfile.too_large",
+    "modelfile.unsafe",
+    "modelfile.incomplete",
+    "modelfile.wrong_shape",
+    "modelfile.bad_numbers",
+    "modelfile.bad_settings",
+    "modelfile.newer_version",
+    "modelfile.no_file",
+)
 
 TICK_SECONDS = 0.5  # the live panel reruns this often while training: charts update twice a second at most
 CHUNK_SECONDS = 0.3  # training time per tick; the rest of the tick is drawing
@@ -74,8 +88,16 @@ MISTAKES_SHOWN = 24
 RECENT_BATCHES = 400  # batches in the "recent batches" chart
 
 
-def widget_key(name: str) -> str:
-    return f"train_w_{name}"
+CHOICE_CONTROLS = ("optimizer", "init")  # option labels translated: a widget per language
+
+
+def widget_key(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
+    key = f"train_w_{name}"
+    return choice_key(key, lang) if name in CHOICE_CONTROLS else key
+
+
+def overlay_key(lang: str = DEFAULT_LANGUAGE) -> str:
+    return choice_key(OVERLAY_KEY, lang)  # labels "Run 2" / "Запуск 2"
 
 
 # --- settings ---------------------------------------------------------------------
@@ -121,8 +143,8 @@ def restore_widgets(state: LabState) -> None:
     Only differing values are written: writing a value makes the browser replace
     what the widget shows, which would wipe a number being typed during a rerun.
     """
-    wanted = {widget_key(name): state.train_settings[name] for name in CONTROLS}
-    wanted[OVERLAY_KEY] = [n for n in state.overlay_runs if n in earlier_run_numbers(state)]
+    wanted = {widget_key(name, state.lang): state.train_settings[name] for name in CONTROLS}
+    wanted[overlay_key(state.lang)] = [n for n in state.overlay_runs if n in earlier_run_numbers(state)]
     if state.trainer is not None:
         wanted[UNITS_KEY] = weight_units(state, state.trainer.model.hidden)
     for key, value in wanted.items():
@@ -141,7 +163,7 @@ def apply_preset(name: str) -> None:
 def on_control(name: str) -> None:
     """A control changed: keep its value; the settings are now custom unless they equal the preset."""
     state = get_state()
-    value = st.session_state.get(widget_key(name))
+    value = st.session_state.get(widget_key(name, state.lang))
     if value is None:  # an emptied number box keeps the old value
         return
     state.train_settings[name] = value
@@ -150,7 +172,8 @@ def on_control(name: str) -> None:
 
 
 def on_overlay() -> None:
-    get_state().overlay_runs = list(st.session_state.get(OVERLAY_KEY) or [])
+    state = get_state()
+    state.overlay_runs = list(st.session_state.get(overlay_key(state.lang)) or [])
 
 
 def on_units() -> None:
@@ -364,18 +387,24 @@ def on_upload() -> None:
     """A model file was uploaded: check it; a good one becomes the active model, a bad one changes nothing."""
     state = get_state()
     file = st.session_state.get(UPLOAD_KEY)
+    state.upload_error = state.upload_error_detail = ""
     if file is None:
-        state.upload_error = ""
         return
     try:
         saved = load_model(file.getvalue())
     except ModelFileError as exc:
-        state.upload_error = str(exc)
+        state.upload_error, state.upload_error_detail = exc.code, exc.detail
         return
     state.uploaded = saved
     state.uploaded_name = file.name
     state.active = UPLOADED
-    state.upload_error = ""
+
+
+def upload_error_text(state: LabState, T: Translator) -> str:
+    """Why the last upload was refused, in the page's language, then the loader's own finding."""
+    reason = T(KEYS_MODELFILE[ERROR_CODES.index(state.upload_error)])
+    detail = state.upload_error_detail.replace("`", "'")
+    return T("train.upload_bad", reason=reason) + "\n\n" + T("train.upload_detail", detail=f"`{detail}`")
 
 
 def use_trained() -> None:

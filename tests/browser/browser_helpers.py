@@ -11,6 +11,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -103,3 +105,19 @@ def shot(page, name: str) -> Path:
     out = SHOTS / f"{name}.png"
     page.screenshot(path=str(out), full_page=True)
     return out
+
+
+def set_language(page, lang: str, heading: str) -> None:
+    """Pick the language in the sidebar; ``heading`` is the page's title in that language."""
+    name = {"en": "English", "ru": "Русский"}[lang]
+    option = page.get_by_role("option", name=name)
+    for _ in range(3):  # a click that lands while the sidebar is still being drawn opens nothing
+        page.locator(".st-key-lang_select [role=combobox]").click()
+        try:
+            option.wait_for(timeout=5_000)
+            break
+        except PlaywrightTimeout:
+            page.keyboard.press("Escape")
+    option.click()
+    page.get_by_role("heading", name=heading).first.wait_for()  # the rerun has begun
+    wait_idle(page)

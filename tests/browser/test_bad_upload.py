@@ -14,6 +14,7 @@ import pytest
 from browser_helpers import open_page, wait_idle
 
 from mlp_core.io import ModelFileError, load_model
+from ui.i18n import t
 
 FINISHED = re.compile(r"Run (\d+) finished: \d+\.\d\d% on the test set")
 
@@ -46,11 +47,12 @@ def malicious_npz(marker: str) -> bytes:
     return buf.getvalue()
 
 
-def reason(data: bytes) -> str:
-    """The sentence the loader gives for this file (what the page must show)."""
+def reason(data: bytes) -> tuple[str, str]:
+    """What the page must show for this file: the sentence for its kind of problem
+    (what is wrong, what to do) and the loader's own finding."""
     with pytest.raises(ModelFileError) as info:
         load_model(data)
-    return str(info.value)
+    return t(f"modelfile.{info.value.code}"), info.value.detail
 
 
 def set_number(page, key: str, value) -> None:
@@ -89,19 +91,20 @@ def test_bad_model_files_change_nothing(page, app_url, tmp_path):
 
     uploader = page.locator(".st-key-train_upload input[type=file]")
     for name, data in (("model.npz", evil), ("random.npz", junk)):
-        expected = reason(data)
+        sentence, detail = reason(data)
         uploader.set_input_files(files=[{"name": name, "mimeType": "application/octet-stream", "buffer": data}])
-        # The loader's own sentence, what is wrong and what to do, in full.
-        alert = page.locator("[data-testid=stAlert]").filter(has_text=expected)
+        # What is wrong and what to do, then the loader's finding.
+        alert = page.locator("[data-testid=stAlert]").filter(has_text=sentence)
         alert.wait_for(timeout=30_000)
         wait_idle(page)
         assert alert.inner_text().startswith("The file was not loaded and nothing was changed.")
+        assert detail in alert.inner_text()
         assert page.locator("[data-testid=stException]").count() == 0
         # Nothing changed: the same model is active, with the same numbers.
         assert sidebar_model(page) == before_sidebar
         assert test_acc.inner_text() == before_acc
         assert not marker.exists(), "the server unpickled the uploaded file"
-    assert "holds Python objects" in reason(evil)
+    assert "holds Python objects" in reason(evil)[1]
 
     # The page still works: Start trains a new run to the end.
     page.locator(".st-key-train_start button").click()

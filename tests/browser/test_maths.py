@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import PHONE, open_page, shot, wait_idle
-from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from browser_helpers import PHONE, open_page, set_language, shot, wait_idle
 
+from ui.common import choice_key
 from ui.i18n import t
 from ui.maths_view import KEYS_VIEW, VIEWS
 
@@ -24,25 +24,9 @@ TEXT_WITHOUT_FORMULAS = """() => {
 }"""
 
 
-def set_language(page, lang: str) -> None:
-    if lang == "en":
-        return
-    option = page.get_by_role("option", name="Русский")
-    for _ in range(3):  # a click that lands while the sidebar is still being drawn opens nothing
-        page.locator(".st-key-lang_select [role=combobox]").click()
-        try:
-            option.wait_for(timeout=5_000)
-            break
-        except PlaywrightTimeout:
-            page.keyboard.press("Escape")
-    option.click()
-    page.get_by_role("heading", name=t("nav.maths", lang)).first.wait_for()  # the rerun has begun
-    wait_idle(page)
-
-
 def show(page, view: str, lang: str) -> None:
     label = t(KEYS_VIEW[VIEWS.index(view)], lang)
-    page.locator(".st-key-maths_view").get_by_role("radio", name=label).click()
+    page.locator(f".st-key-{choice_key('maths_view', lang)}").get_by_role("radio", name=label).click()
     wait_idle(page)
 
 
@@ -82,7 +66,7 @@ def assert_formulas_render(page, minimum: int) -> None:
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_every_formula_renders(page, app_url, lang):
     open_page(page, app_url, "Maths")
-    set_language(page, lang)
+    set_language(page, lang, t("nav.maths", lang))
     assert page.get_by_role("heading", name=t("nav.maths", lang)).first.is_visible()
 
     assert page.get_by_text(t("maths.d4_title", lang)).is_visible()
@@ -105,7 +89,7 @@ def test_every_formula_renders(page, app_url, lang):
 @pytest.mark.parametrize("lang", ["en", "ru"])
 def test_on_a_phone(page, app_url, lang):
     open_page(page, app_url, "Maths")
-    set_language(page, lang)  # on a laptop, where the sidebar is open; the session keeps it
+    set_language(page, lang, t("nav.maths", lang))  # on a laptop, where the sidebar is open; the session keeps it
     size = page.viewport_size
     page.set_viewport_size(PHONE)
     try:
