@@ -294,7 +294,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "How the weights start. The notebook's: uniform in ±2/(fan_in + fan_out), seed 42. Xavier and He scale the range to the layer's size.",
         "ru": "С каких значений начинаются веса. Как в ноутбуке: равномерно в ±2/(fan_in + fan_out), seed 42. Xavier и He подбирают разброс по размеру слоя.",
     },
-    "train.init_seed_uniform": {"en": "Notebook's uniform", "ru": "Равномерная, как в ноутбуке"},
+    "train.init_seed_uniform": {"en": "Notebook's uniform", "ru": "Как в ноутбуке"},
     "train.init_xavier": {"en": "Xavier", "ru": "Xavier"},
     "train.init_he": {"en": "He", "ru": "He"},
     "train.l2": {"en": "L2 weight decay", "ru": "L2-регуляризация"},
