@@ -11,6 +11,11 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import CHROMIUM, CHROMIUM_ARGS, HAVE_CHROMIUM, IN_CI, LAPTOP, start_app, stop_app
+from playwright.sync_api import expect
+
+# A fresh CI machine can be slow (cold caches, a busy neighbour): assertions that wait
+# for the page wait up to 20 s rather than Playwright's 5 s.
+expect.set_options(timeout=20_000)
 
 
 def pytest_collection_modifyitems(config, items):

@@ -8,6 +8,7 @@ import re
 
 import pytest
 from browser_helpers import PHONE, open_page, set_language, shot, wait_idle
+from playwright.sync_api import expect
 
 from ui.common import choice_key
 from ui.i18n import t
@@ -67,21 +68,21 @@ def assert_formulas_render(page, minimum: int) -> None:
 def test_every_formula_renders(page, app_url, lang):
     open_page(page, app_url, "Maths")
     set_language(page, lang, t("nav.maths", lang))
-    assert page.get_by_role("heading", name=t("nav.maths", lang)).first.is_visible()
+    expect(page.get_by_role("heading", name=t("nav.maths", lang)).first).to_be_visible()
 
-    assert page.get_by_text(t("maths.d4_title", lang)).is_visible()
+    expect(page.get_by_text(t("maths.d4_title", lang))).to_be_visible()
     assert_formulas_render(page, 14)  # 11 display formulas and the shapes table's inline maths
     tall_shot(page, f"maths-derivation-{lang}-laptop")
 
     show(page, "live", lang)
     page.wait_for_selector(".js-plotly-plot")
-    assert page.get_by_text(t("maths.check_header", lang)).is_visible()
+    expect(page.get_by_text(t("maths.check_header", lang))).to_be_visible()
     assert_formulas_render(page, 6)
     tall_shot(page, f"maths-live-{lang}-laptop")
 
     show(page, "tiny", lang)
     tiny_round(page)
-    assert page.get_by_text(t("maths.tiny_update_header", lang), exact=True).is_visible()
+    expect(page.get_by_text(t("maths.tiny_update_header", lang), exact=True)).to_be_visible()
     assert_formulas_render(page, 13)
     tall_shot(page, f"maths-tiny-{lang}-laptop")
 
@@ -93,7 +94,7 @@ def test_on_a_phone(page, app_url, lang):
     size = page.viewport_size
     page.set_viewport_size(PHONE)
     try:
-        assert page.get_by_role("heading", name=t("nav.maths", lang)).first.is_visible()
+        expect(page.get_by_role("heading", name=t("nav.maths", lang)).first).to_be_visible()
         assert_formulas_render(page, 14)
         tall_shot(page, f"maths-derivation-{lang}-phone")
         show(page, "live", lang)

@@ -64,13 +64,13 @@ def test_train_live_pause_resume_download(page, app_url, tmp_path):
     page.set_viewport_size(LAPTOP)
     open_train(page, app_url)
     no_exception(page)
-    assert page.get_by_text("press Start").first.is_visible()
+    expect(page.get_by_text("press Start").first).to_be_visible()
     # Long enough to watch (several ticks), short enough for a test: 1024 hidden units,
     # 20,000 images, 3 epochs of the notebook's float64 SGD.
     set_number(page, "train_w_hidden", 1024)
     set_number(page, "train_w_n_train", N_TRAIN)
     set_number(page, "train_w_epochs", 3)
-    assert page.get_by_text("Custom settings, based on the Original notebook preset.").is_visible()
+    expect(page.get_by_text("Custom settings, based on the Original notebook preset.")).to_be_visible()
     shot_all(page, "train-before-laptop")
 
     click(page, "train_start")
@@ -103,8 +103,8 @@ def test_train_live_pause_resume_download(page, app_url, tmp_path):
     assert last_batch_drawn(page) == BATCHES
     test_acc = page.locator("[data-testid=stMetric]").filter(has_text="Test accuracy")
     assert re.search(r"\d+\.\d\d%", test_acc.inner_text())
-    assert page.get_by_text("Runs in this session").is_visible()
-    assert page.locator("[data-testid=stSidebar]").get_by_text("Trained in this session").is_visible()
+    expect(page.get_by_text("Runs in this session")).to_be_visible()
+    expect(page.locator("[data-testid=stSidebar]").get_by_text("Trained in this session")).to_be_visible()
     shot_all(page, "train-after-laptop")
     page.get_by_role("tab", name="Mistakes").click()
     mistakes = page.get_by_role("tabpanel", name="Mistakes")
