@@ -20,7 +20,11 @@ import numpy as np
 
 from .model import MLP
 
-UNSURE_BELOW = 0.6  # a top probability below this is reported as unsure, with the runner-up
+# A top probability below this is reported as unsure, with the runner-up. Measured with
+# the bundled model: at 0.8 it flags 2 % of MNIST's test digits (only 2 in 3 of those are
+# read right, against 99.6 % of the rest), 1 % of synthetic drawings and 2 % of tiny ones,
+# but more than half of random scribbles (0.6 flagged under a third of them).
+UNSURE_BELOW = 0.8
 
 
 @dataclass(frozen=True)
@@ -33,7 +37,8 @@ class Reading:
     h: np.ndarray  # (H,) hidden activations ReLU(z)
     ranking: np.ndarray  # (10,) classes from most to least likely
     contributions: np.ndarray  # (28, 28) each pixel's share of theta for the top class
-    bias_part: float  # theta[top] minus the sum of the contributions
+    bias_part: float  # theta[top] minus the sum of the contributions (0 without biases)
+    has_biases: bool = True  # whether the model has b_h and b_o
 
     @property
     def top(self) -> int:
@@ -82,5 +87,17 @@ def read_digit(model: MLP, x: np.ndarray) -> Reading:
         h=cache.h[0],
         ranking=ranking,
         contributions=contrib.reshape(28, 28),
-        bias_part=float(theta[top] - contrib.sum()),
+        bias_part=float(theta[top] - contrib.sum()) if model.has_biases else 0.0,
+        has_biases=model.has_biases,
     )
+
+
+def shown_parts(reading: Reading, decimals: int = 2) -> tuple[float, float, float]:
+    """(pixel shares, bias part, theta) of the top class rounded for display so that
+    the shown numbers add up: theta and the shares are rounded, the bias part is
+    their difference (within one unit of the last decimal of its own rounding).
+    Without biases the shares are theta itself (and the bias part 0)."""
+    unit = 10**decimals
+    theta = round(float(reading.theta[reading.top]) * unit)
+    shares = round(float(reading.contributions.sum()) * unit) if reading.has_biases else theta
+    return shares / unit, (theta - shares) / unit, theta / unit  # integers first: never -0.0

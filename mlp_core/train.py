@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -25,6 +25,16 @@ from .model import MLP, Cache, Workspace, as_float
 from .optimizers import learning_rate, make_optimizer
 
 READY, RUNNING, FINISHED, DIVERGED = "ready", "running", "finished", "diverged"
+
+# A learning rate each optimizer trains this network with on all three presets' other
+# settings (SGD: the notebook's; momentum: the fast preset's; Adam: its usual default).
+SAFE_LR = {"sgd": 0.5, "momentum": 0.4, "adam": 0.001}
+
+
+def suggested_lr(config: TrainConfig) -> float:
+    """A learning rate to try after ``config`` diverged: a tenth of it at least, and never more
+    than the optimizer's safe rate (so lr 100 suggests 0.5, not 10, which diverges again)."""
+    return min(config.lr / 10, SAFE_LR.get(config.optimizer, config.lr / 10))
 
 
 @dataclass(frozen=True)
@@ -110,10 +120,15 @@ class Trainer:
 
     # --- training ----------------------------------------------------------
 
-    def run(self, max_batches: int | None = None, max_seconds: float | None = None) -> list[EpochRecord]:
-        """Train until the run ends, ``max_batches`` batches are done or
-        ``max_seconds`` have passed (checked after each batch); return the
-        epochs completed meanwhile."""
+    def run(
+        self,
+        max_batches: int | None = None,
+        max_seconds: float | None = None,
+        stop: Callable[[], bool] | None = None,
+    ) -> list[EpochRecord]:
+        """Train until the run ends, ``max_batches`` batches are done,
+        ``max_seconds`` have passed or ``stop()`` returns True (both checked
+        after each batch); return the epochs completed meanwhile."""
         if self.done:
             return []
         self.status = RUNNING
@@ -126,6 +141,8 @@ class Trainer:
             if max_batches is not None and steps >= max_batches:
                 break
             if max_seconds is not None and steps and time.perf_counter() - start >= max_seconds:
+                break
+            if stop is not None and stop():
                 break
             t0 = time.perf_counter()
             loss = self._step()
@@ -224,7 +241,7 @@ class Trainer:
         self.stop_reason = (
             f"Training diverged in epoch {self.epoch + 1}: the loss became {what}. "
             f"The learning rate {self.config.lr:g} is too large for this setup; try a smaller one "
-            f"(for example {self.config.lr / 10:g}). The last good weights were kept."
+            f"(for example {suggested_lr(self.config):g}). The weights from before the blow-up were kept."
         )
 
 

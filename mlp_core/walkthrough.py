@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .functions import cross_entropy_sum
+from .functions import log_softmax
 from .gradcheck import GradCheckRow, relative_error
-from .model import MLP
+from .model import MLP, as_float
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def walk(model: MLP, x: np.ndarray, label: int) -> Walkthrough:
         h=cache.h[0],
         theta=cache.theta[0],
         y_hat=cache.y_hat[0],
-        E=cross_entropy_sum(cache.theta, labels),
+        E=loss_from_scores(cache.theta[0], label),
         delta_1=delta_1[0],
         # "+ 0.0" turns the -0.0 of switched-off units into 0.0 (equal values, cleaner printing)
         delta_2=delta_2[0] + 0.0,
@@ -162,7 +162,7 @@ def sgd_step(model: MLP, x: np.ndarray, label: int, lr: float) -> SGDStep:
     xr = _as_row(x)
     labels = np.array([_check(m, xr, label)])
     y_before, cache = m.forward(xr)
-    loss_before = cross_entropy_sum(cache.theta, labels)
+    loss_before = loss_from_scores(cache.theta[0], labels[0])
     y_before = y_before[0].copy()
     grads = m.backward(cache, labels)
     for name, p in m.params().items():
@@ -171,7 +171,7 @@ def sgd_step(model: MLP, x: np.ndarray, label: int, lr: float) -> SGDStep:
     return SGDStep(
         lr=float(lr),
         loss_before=loss_before,
-        loss_after=cross_entropy_sum(cache.theta, labels),
+        loss_after=loss_from_scores(cache.theta[0], labels[0]),
         y_hat_before=y_before,
         y_hat_after=y_after[0].copy(),
         model_after=m,
@@ -181,19 +181,66 @@ def sgd_step(model: MLP, x: np.ndarray, label: int, lr: float) -> SGDStep:
 # --- gradient check on one example ---------------------------------------------
 
 
-def precise_loss(model: MLP, x: np.ndarray, label: int) -> float:
-    """E = -ln y_hat_label for one example, accurate to the last digits even when E is tiny.
+def loss_from_scores(theta: np.ndarray, label: int) -> float:
+    """E = -ln softmax(theta)_label for one example's scores, accurate to the last digits and never negative.
 
     The same function as the training loss, written as E = ln(1 + sum_{k != y} e^(theta_k - theta_y))
-    when the true class has the top score. The usual -ln softmax rounds E to a multiple of ~1e-16,
-    which is as large as a whole finite difference when a trained network is sure of a digit.
+    when the true class has the top score. The usual -ln softmax rounds E to a multiple of ~1e-16
+    (and can print as -0) when a network is sure of a digit; this form keeps E = 3e-20 as 3e-20.
     """
-    _, cache = model.forward(_as_row(x))
-    a = cache.theta[0] - cache.theta[0, label]  # (K,) scores relative to the true class
+    a = np.asarray(theta, dtype=np.float64) - theta[label]  # (K,) scores relative to the true class
     top = a.max()
     if top > 0:  # the true class is not the top score: E >= top, no cancellation to fear
         return float(top + np.log(np.exp(a - top).sum()))
-    return float(np.log1p(np.exp(np.delete(a, label)).sum()))
+    return float(np.log1p(np.exp(np.delete(a, label)).sum())) + 0.0  # + 0.0: never -0
+
+
+def precise_loss(model: MLP, x: np.ndarray, label: int) -> float:
+    """E for one example through ``model``, accurate even when E is tiny (see :func:`loss_from_scores`);
+    a difference of two such losses resolves gradients far below 1e-8."""
+    _, cache = model.forward(_as_row(x))
+    return loss_from_scores(cache.theta[0], label)
+
+
+def example_losses(model: MLP, x: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """The cross-entropy of each example under ``model``: rows of ``x`` as uint8 pixels or floats in [0, 1]."""
+    x = np.asarray(x).reshape(len(labels), -1)
+    _, cache = model.forward(as_float(x, model.dtype))
+    return -log_softmax(cache.theta.astype(np.float64))[np.arange(len(labels)), labels]
+
+
+def instructive_index(
+    model: MLP,
+    x: np.ndarray,
+    labels: np.ndarray,
+    *,
+    low: float = 0.3,
+    high: float = 2.0,
+    chunk: int = 500,
+) -> int:
+    """The first example whose loss lies in [low, high]: the network is unsure or a little wrong,
+    so its deltas, gradients and one SGD step show something (on a digit it is sure of, E and every
+    gradient are ~1e-5 and a step changes nothing visible). Deterministic for a given model.
+
+    Scans ``chunk`` examples at a time and stops at the first hit; if no loss is in the range,
+    the example whose loss is nearest to it.
+    """
+    labels = np.asarray(labels).astype(int)
+    if len(labels) == 0:
+        raise ValueError("no examples to choose from")
+    if not 0 <= low <= high:
+        raise ValueError(f"need 0 <= low <= high, got {low}, {high}")
+    best, best_gap = 0, np.inf
+    for start in range(0, len(labels), chunk):
+        losses = example_losses(model, x[start : start + chunk], labels[start : start + chunk])
+        inside = np.flatnonzero((losses >= low) & (losses <= high))
+        if inside.size:
+            return start + int(inside[0])
+        gaps = np.maximum(low - losses, losses - high)
+        j = int(np.argmin(gaps))
+        if gaps[j] < best_gap:
+            best, best_gap = start + j, float(gaps[j])
+    return best
 
 
 def check_gradients(

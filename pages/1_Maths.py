@@ -32,18 +32,19 @@ elif view == "live":
         st.error(T("error.dataset", reason=str(exc)))
         st.stop()
     st.caption(T("maths.model_line", model=model_label(state, source, T)))
-    if mv.digit_picker(state, T, len(data.y_test)) == "drawing":
+    if mv.digit_picker(state, T, len(data.y_test), saved.model) == "drawing":
         x = np.asarray(state.last_drawing, dtype=np.float64).reshape(-1)
         guess = walk(saved.model, x, 0).prediction
         label = mv.drawing_label(state, T, guess)
     else:
         x = as_float(data.x_test[state.maths_index], np.float64)
         label = int(data.y_test[state.maths_index])
-    w = walk(saved.model, x, label)
-    mv.forward_section(T, w)
-    mv.backward_section(T, w)
-    rows = check_gradients(saved.model, x, label, eps=CHECK_EPS, seed=state.maths_check_seed)
-    mv.check_section(T, rows, CHECK_EPS, w.E)
+    with st.spinner(T("maths.computing")):
+        w = walk(saved.model, x, label)
+        rows = check_gradients(saved.model, x, label, eps=CHECK_EPS, seed=state.maths_check_seed)
+        mv.forward_section(T, w)
+        mv.backward_section(T, w)
+        mv.check_section(T, rows, CHECK_EPS, w.E)
     lr = mv.step_controls(T, state)
     mv.step_result(T, sgd_step(saved.model, x, label, lr), label)
 

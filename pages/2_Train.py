@@ -7,7 +7,7 @@ import streamlit as st
 from mlp_core.data import DatasetError
 from mlp_core.metrics import confusion_matrix
 from ui import train_view as tv
-from ui.common import get_dataset, get_state, model_summary, page_setup
+from ui.common import decimal, get_dataset, get_state, model_summary, page_setup, percent
 from ui.figures import ACCENT, BLUE, batch_loss_curve, confusion_figure, epoch_curves
 from ui.gate import freeze_startup_heap
 from ui.state import TRAINED, UPLOADED, trained_model
@@ -30,7 +30,22 @@ st.write(T("train.intro"))
 
 # --- settings ---------------------------------------------------------------------
 
-with st.container(border=True):
+try:
+    config = tv.config_from_settings(state, N_TOTAL)
+    config_error = ""
+except ValueError as exc:
+    config, config_error = None, str(exc)
+
+# Open before the first run; closed while a run exists, so that its progress and charts
+# come up to the top of the page (the label says what the settings are; one click opens them).
+settings_panel = st.expander(
+    T("train.settings", summary=tv.setup_text(config, T, N_TOTAL) if config is not None else "—"),
+    expanded=state.settings_open,
+    key=tv.SETTINGS_KEY,
+    on_change=tv.on_settings_panel,
+    icon=":material/tune:",
+)
+with settings_panel:
     st.markdown(f"**{T('train.preset')}**")
     with st.container(horizontal=True, key="train_presets"):
         for name, key in zip(tv.PRESET_CHOICES, tv.KEYS_PRESET, strict=True):
@@ -122,11 +137,6 @@ with st.container(border=True):
         control(st.toggle, "shuffle", "train.shuffle")
         control(st.toggle, "augment", "train.augment", help=T("train.augment_help"))
 
-    try:
-        config = tv.config_from_settings(state, N_TOTAL)
-        config_error = ""
-    except ValueError as exc:
-        config, config_error = None, str(exc)
     if config is not None:
         st.caption(tv.preset_extras(config, T))
     else:
@@ -177,10 +187,12 @@ def draw_live() -> None:
     if tr is not None:
         cfg = tr.config
         if tr.status == "diverged":
-            st.error(tv.divergence_message(tr, T), icon=":material/warning:")
+            st.error(tv.divergence_message(state, T), icon=":material/warning:")
         elif tr.status == "finished":
             acc = tr.history[-1].test_accuracy
-            st.success(T("train.finished", n=state.run_number, acc=f"{acc:.2%}", time=tv.duration(tr.train_seconds, T)))
+            st.success(
+                T("train.finished", n=state.run_number, acc=percent(acc, T), time=tv.duration(tr.train_seconds, T))
+            )
         elif state.train_running:
             st.caption(T("train.running_note"))
         else:
@@ -195,16 +207,17 @@ def draw_live() -> None:
         prev = tr.history[-2] if len(tr.history) > 1 else None
         metrics = st.container(horizontal=True)  # four in a row, or two by two on a phone
         metrics.metric(T("train.m_epoch"), f"{tr.epoch} / {cfg.epochs}")
-        metrics.metric(T("train.m_batch_loss"), f"{tr.batch_losses[-1]:.3f}" if tr.batch_losses else "—")
+        metrics.metric(T("train.m_batch_loss"), tv.loss_text(tr.batch_losses[-1], T) if tr.batch_losses else "—")
+        # The accuracies are those of the end of the last epoch; "Inside" below measures the current weights.
         metrics.metric(
-            T("train.m_train_acc"),
-            f"{last.train_accuracy:.2%}" if last else "—",
-            delta=f"{last.train_accuracy - prev.train_accuracy:+.2%}" if prev else None,
+            T("train.m_train_acc_after", epoch=last.epoch) if last else T("train.m_train_acc"),
+            percent(last.train_accuracy, T) if last else "—",
+            delta=tv.points_text(last.train_accuracy - prev.train_accuracy, T) if prev else None,
         )
         metrics.metric(
-            T("train.m_test_acc"),
-            f"{last.test_accuracy:.2%}" if last else "—",
-            delta=f"{last.test_accuracy - prev.test_accuracy:+.2%}" if prev else None,
+            T("train.m_test_acc_after", epoch=last.epoch) if last else T("train.m_test_acc"),
+            percent(last.test_accuracy, T) if last else "—",
+            delta=tv.points_text(last.test_accuracy - prev.test_accuracy, T) if prev else None,
         )
     history = tr.history if tr is not None else []
     epochs = [r.epoch for r in history]
@@ -261,7 +274,16 @@ live_panel()
 
 if state.runs:
     st.subheader(T("train.runs"))
-    st.dataframe(tv.run_rows(state, T, N_TOTAL), hide_index=True, width="stretch")
+    st.dataframe(
+        tv.run_rows(state, T, N_TOTAL),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            T("train.col_run"): st.column_config.NumberColumn(width=40),
+            T("train.col_test_acc"): st.column_config.TextColumn(width=70),
+            T("train.col_train_acc"): st.column_config.TextColumn(width=80),
+        },
+    )
     earlier = tv.earlier_run_numbers(state)
     if earlier:
         st.multiselect(
@@ -270,6 +292,7 @@ if state.runs:
             key=tv.overlay_key(state.lang),
             on_change=tv.on_overlay,
             format_func=lambda n: T("train.run_n", n=n),
+            placeholder=T("train.overlay_placeholder"),
         )
 
 # --- inside the trained network ---------------------------------------------------
@@ -281,14 +304,17 @@ if tr is not None and tr.batches_done > 0:
         st.caption(T("train.inside_running"))
     else:
         result = tv.test_evaluation(state)
-        st.caption(
-            T(
-                "train.inside_text",
-                acc=f"{result.accuracy:.2%}",
-                wrong=int(np.sum(result.predictions != data.y_test)),
-                total=f"{len(data.y_test):,}",
-            )
+        if tr.status == "diverged":
+            st.caption(T("train.inside_diverged", n=state.run_number))
+        numbers = dict(
+            acc=percent(result.accuracy, T),
+            wrong=int(np.sum(result.predictions != data.y_test)),
+            total=decimal(len(data.y_test), 0, T),
         )
+        if tr.batch_index == 0:  # at the end of an epoch: the same weights as the figures above
+            st.caption(T("train.inside_text", epoch=tr.epoch, **numbers))
+        else:
+            st.caption(T("train.inside_text_mid", batches=tr.batch_index, epoch=tr.epoch + 1, **numbers))
         tab_cm, tab_wrong, tab_w = st.tabs([T("train.tab_confusion"), T("train.tab_mistakes"), T("train.tab_weights")])
         with tab_cm:
             cm = confusion_matrix(data.y_test, result.predictions)
@@ -309,7 +335,7 @@ if tr is not None and tr.batches_done > 0:
                         "train.mistake",
                         true=int(data.y_test[i]),
                         pred=int(result.predictions[i]),
-                        conf=f"{result.confidence[i]:.0%}",
+                        conf=tv.confidence_text(float(result.confidence[i]), T),
                     )
                     for i in idx
                 ]
@@ -322,6 +348,7 @@ if tr is not None and tr.batches_done > 0:
                 on_change=tv.on_units,
                 max_selections=tv.MAX_UNITS,
                 help=T("train.units_help"),
+                placeholder=T("train.units_placeholder"),
             )
             units = tv.weight_units(state, tr.model.hidden)
             if units:
@@ -333,7 +360,9 @@ if tr is not None and tr.batches_done > 0:
 st.subheader(T("train.files"))
 left, right = st.columns(2, gap="large")
 with left:
-    if tr is not None and tr.batches_done > 0:
+    if tr is not None and tr.status == "diverged":
+        st.caption(T("train.download_diverged"))
+    elif tr is not None and tr.batches_done > 0:
         st.download_button(
             T("train.download"),
             data=lambda: tv.model_file_bytes(state),
@@ -346,8 +375,11 @@ with left:
         st.caption(T("train.download_text"))
     else:
         st.caption(T("train.download_none"))
-    if state.active != TRAINED and trained_model(state) is not None:
-        st.button(T("train.use_trained"), key="train_use_trained", on_click=tv.use_trained)
+    usable = trained_model(state)  # the current run's model, or the last usable one before it
+    if state.active != TRAINED and usable is not None:
+        st.button(
+            T("train.use_trained", n=usable.meta.get("run", "")), key="train_use_trained", on_click=tv.use_trained
+        )
 with right:
     st.file_uploader(
         T("train.upload"), type=["npz"], key=tv.UPLOAD_KEY, on_change=tv.on_upload, help=T("train.upload_help")

@@ -6,6 +6,7 @@ module ``streamlit_drawable_canvas`` hands the page an RGBA array instead.
 
 from __future__ import annotations
 
+import re
 import sys
 import types
 from pathlib import Path
@@ -94,7 +95,7 @@ def test_a_dot_is_not_read(canvas):
 @pytest.mark.parametrize("digit", [3, 7])
 def test_drawing_shows_stages_bars_and_prediction(canvas, digit):
     at = run_page(canvas, drawn(digit, height=120, pen=12))
-    assert f"It is a **{digit}**" in texts(at)
+    assert f"It reads **{digit}**" in texts(at)
     charts = at.get("plotly_chart")
     assert len(charts) == 3  # probabilities, hidden activations, pixel contributions
     images = at.image
@@ -118,13 +119,14 @@ def test_low_confidence_says_unsure_and_shows_the_top_two(canvas, monkeypatch):
     at = run_page(canvas, img)
     probs = load_default_model().predict_proba(at.session_state["lab"].last_drawing.reshape(1, -1))[0]
     a, b = (int(d) for d in np.argsort(-probs)[:2])
-    assert "It is a" in texts(at) and not at.warning
+    assert "It reads" in texts(at) and not at.warning
     # the same drawing, with the bar for "sure" raised above any probability
     monkeypatch.setattr(mlp_core.explain, "UNSURE_BELOW", 1.01)
     at = run_page(canvas, img)
-    assert "It is a" not in texts(at)
+    assert "It reads" not in texts(at)
     (warning,) = at.warning
     assert warning.value.startswith(f"Not sure: maybe {a} (") and f"maybe {b} (" in warning.value
+    assert warning.proto.icon == ":material/help:"  # a Material icon: an emoji needs a font the browser may lack
     assert at.get("plotly_chart")  # the bars are still shown
 
 
@@ -164,7 +166,7 @@ def test_teach_then_undo_restores_the_weights_exactly(canvas):
     assert at.button("draw_undo").disabled
     p_back = default.predict_proba(x)[0]
     assert np.array_equal(p_back, p0)
-    assert f"It is a **{first_answer}**" in texts(at) or "Not sure" in texts(at)
+    assert f"It reads **{first_answer}**" in texts(at) or "Not sure" in texts(at)
 
 
 def test_clear_gives_a_new_canvas(canvas):
@@ -197,3 +199,79 @@ def test_model_choice_names_the_active_model_and_uses_it(canvas):
     assert "Reading with: Uploaded: tiny.npz" in texts(at)
     # the untrained tiny network reads differently from the bundled one, and its hidden layer has 16 units
     assert "of 16 hidden units" in texts(at)
+
+
+def chart_spec(at: AppTest, key: str) -> dict:
+    import json
+
+    (chart,) = [c for c in at.get("plotly_chart") if key in c.proto.id]
+    return json.loads(chart.proto.spec)
+
+
+def values(a) -> np.ndarray:
+    """An array of a figure spec, plain or base64-packed as Plotly sends it."""
+    import base64
+
+    if isinstance(a, dict):
+        return np.frombuffer(base64.b64decode(a["bdata"]), dtype=a["dtype"])
+    return np.asarray(a)
+
+
+def test_only_the_bundled_model_means_no_choice(canvas):
+    at = run_page(canvas, drawn(3, height=150, pen=14))
+    assert not at.radio  # nothing to choose between
+    assert "Reading with: Bundled model" in texts(at)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_inside_the_network_red_means_up_and_the_sums_add_up(canvas, lang):
+    from mlp_core.explain import read_digit
+
+    at = run_page(canvas, drawn(7, height=150, pen=14), lang=lang)
+    reading = read_digit(load_default_model().model, at.session_state["lab"].last_drawing)
+    pixels = chart_spec(at, "draw_pixels")
+    (heat,) = pixels["data"]
+    # the app's one rule for signed values: red positive (pushes up), blue negative
+    assert heat["colorscale"][-1][1] == "rgb(103,0,31)" and heat["colorscale"][0][1] == "rgb(5,48,97)"
+    text = texts(at)
+    if lang == "en":
+        assert "red pixels pushed it up, blue ones down" in text
+        assert "row %{y}, column %{x}" in heat["hovertemplate"]
+    else:
+        assert "красные пиксели её повышали, синие понижали" in text
+        assert "строка %{y}, столбец %{x}" in heat["hovertemplate"]
+    # the caption's numbers add up as printed
+    (caption,) = [c.value for c in at.caption if "θ =" in c.value]
+    point = "." if lang == "en" else ","  # as the language writes numbers
+    shown = re.findall(rf"−?\d+{re.escape(point)}\d\d", caption)
+    total, bias, theta = (float(n.replace("−", "-").replace(point, ".")) for n in shown)
+    assert round(total + bias, 2) == theta == round(float(reading.theta[reading.top]), 2)
+    # hidden layer: axis titles in the page's language; switched-off units drawn as grey stubs
+    hidden = chart_spec(at, "draw_hidden")
+    titles = (hidden["layout"]["xaxis"]["title"]["text"], hidden["layout"]["yaxis"]["title"]["text"])
+    assert titles == (("hidden unit j", "activation h_j") if lang == "en" else ("скрытый нейрон j", "активация h_j"))
+    on, off = hidden["data"]
+    off_units = int(np.count_nonzero(reading.h <= 0))
+    assert len(values(off["x"])) == off_units > 0 and len(values(on["x"])) == len(reading.h) - off_units
+    assert values(off["y"]).min() > 0  # visible, however short
+
+
+def test_a_model_without_biases_has_no_bias_clause(canvas):
+    from mlp_core.io import SavedModel
+    from mlp_core.model import MLP
+
+    canvas.image = drawn(3, height=150, pen=14)
+    lab = LabState()
+    lab.uploaded = SavedModel(MLP.create(32, init="he", seed=1, biases=False, dtype="float32"))
+    lab.uploaded_name = "nobias.npz"
+    lab.active = "uploaded"
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/3_Draw.py")
+    at.session_state["lab"] = lab
+    at.run()
+    assert not at.exception
+    text = texts(at)
+    assert "Reading with: Uploaded: nobias.npz" in text
+    assert "h = ReLU(W_h x)" in text and "b_h" not in text
+    assert "biases (" not in text and "has no biases" in text
+    assert "−0.00" not in text and "-0.00" not in text

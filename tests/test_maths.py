@@ -15,7 +15,10 @@ from mlp_core.walkthrough import (
     TINY_LABEL,
     TINY_X,
     check_gradients,
+    example_losses,
     float64_copy,
+    instructive_index,
+    loss_from_scores,
     precise_loss,
     sgd_step,
     tiny_model,
@@ -240,3 +243,31 @@ def test_tiny_network_learns_round_after_round():
         m = step.model_after
     assert losses == sorted(losses, reverse=True) and losses[-1] < 0.5 * losses[0]
     np.testing.assert_array_equal(tiny_model().W_h.T, tiny_walk().W_h)  # a fresh copy each time
+
+
+def test_the_loss_is_never_negative_and_keeps_tiny_values(sure_model, mnist):
+    """A big step makes the network certain: E is then ~1e-20 or 0, never -0 or a rounded -1e-16."""
+    for i in range(10):
+        x, label = digit(mnist, i)
+        step = sgd_step(sure_model, x, label, 5.0)
+        for loss in (step.loss_before, step.loss_after, walk(step.model_after, x, label).E):
+            assert loss >= 0 and not np.signbit(loss)
+        assert step.loss_after == precise_loss(step.model_after, x, label)
+    theta = np.array([60.0, 0.0, -5.0])
+    assert loss_from_scores(theta, 0) == pytest.approx(math.exp(-60) + math.exp(-65), rel=1e-12)  # not 0
+    assert not np.signbit(loss_from_scores(np.array([800.0, 0.0]), 0))
+
+
+def test_instructive_index_is_the_first_unsure_digit(sure_model, model, mnist):
+    x, y = mnist.x_test[:2000], mnist.y_test[:2000]
+    losses = example_losses(sure_model, x, y)
+    i = instructive_index(sure_model, x, y, chunk=300)
+    assert 0.3 <= losses[i] <= 2.0
+    assert not ((losses[:i] >= 0.3) & (losses[:i] <= 2.0)).any()
+    assert losses[i] == pytest.approx(walk(sure_model, *digit(mnist, i)).E, rel=1e-5)  # float32 scan, float64 walk
+    assert instructive_index(sure_model, x, y, chunk=300) == i == instructive_index(sure_model, x, y, chunk=7)
+    # nothing in range: the digit nearest to it
+    far = instructive_index(model, x[:50], y[:50], low=50.0, high=60.0)
+    assert far == int(np.argmax(example_losses(model, x[:50], y[:50])))
+    with pytest.raises(ValueError):
+        instructive_index(model, x[:0], y[:0])

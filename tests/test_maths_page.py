@@ -4,6 +4,7 @@ network's buttons walk through a round, and everything renders in both languages
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from mlp_core import MLP, SavedModel, as_float
 from mlp_core.walkthrough import TINY_LABEL, TINY_X, sgd_step, tiny_model, walk
 from ui import maths_view as mv
 from ui.common import choice_key
-from ui.i18n import LANGUAGES, t
+from ui.i18n import CATALOGUE, LANGUAGES, t
 from ui.state import UPLOADED, LabState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +35,8 @@ def open_maths(saved: SavedModel, **state) -> AppTest:
     sidebar's page links resolve), with the given model active."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.switch_page("pages/1_Maths.py")
+    if "maths_index" in state:  # a test that names a digit is a user who picked it
+        state.setdefault("extra", {})[mv.CHOSEN] = True
     at.session_state["lab"] = LabState(active=UPLOADED, uploaded=saved, uploaded_name="test.npz", **state)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
@@ -248,3 +251,131 @@ def test_tiny_learning_rate_control(saved):
     assert lab(at).tiny_lr == 1.0
     step = sgd_step(tiny_model(), TINY_X, TINY_LABEL, 1.0)
     assert metric(at, "maths.loss_after") == mv.num(step.loss_after, 4)
+
+
+def column_formats(at: AppTest, name: str) -> dict[str, str]:
+    """The printf format of each number column of the page's table ``name``."""
+    import json
+
+    element = next(d for d in at.dataframe if TABLES[name] in d.value.columns)
+    config = json.loads(element.proto.columns)
+    return {c: v["type_config"]["format"] for c, v in config.items() if "type_config" in v}
+
+
+def test_one_number_format_per_column(saved, mnist):
+    at = open_maths(saved, maths_view="live", maths_index=3)
+    w = expected(saved, mnist, 3)[2]
+    formats = column_formats(at, "maths_classes")
+    columns = {"θ": w.theta, "ŷ": w.y_hat, "δ₁ = ŷ − y": w.delta_1}
+    assert formats == {c: mv.column_format(v) for c, v in columns.items()}
+    hidden = column_formats(at, "maths_hidden")
+    assert hidden == {"z": mv.column_format(w.z), "h": mv.column_format(w.h), "δ₂": mv.column_format(w.delta_2)}
+    assert all(re.fullmatch(r"%\.\d+[fe]", f) for f in [*formats.values(), *hidden.values()])  # no %g mixes
+    # the gradient check: a and n alike, fixed decimals with 8 significant digits for everyday sizes
+    check = column_formats(at, "maths_check")
+    a, n = check[t("maths.col_analytic", "en")], check[t("maths.col_numeric", "en")]
+    table = frame(at, "maths_check")
+    values = [*table[t("maths.col_analytic", "en")], *table[t("maths.col_numeric", "en")]]
+    assert a == n == mv.significant_format(values)
+    if min(abs(v) for v in values) >= 1e-3:
+        assert a.endswith("f")
+
+
+def test_column_formats():
+    assert mv.column_format(np.array([0.2, -3.3, 18.5, 0.0379])) == "%.4f"
+    assert mv.column_format(np.array([7.023e-9, 2.312e-6, 0.99998])) == "%.3e"  # never a mix in one column
+    assert mv.column_format(np.zeros(3)) == "%.4f"
+    assert mv.significant_format([-0.681221256, 0.711787786]) == "%.8f"  # -0.68122126, not -6.81221256e-1
+    assert mv.significant_format([-0.68, 0.0023]) == "%.10f"
+    assert mv.significant_format([1e-9, 0.1]) == "%.7e"
+
+
+def test_no_negative_zero():
+    for v in (-0.0, 0.0):
+        assert mv.short_number(v) == "0" and mv.short_number(v, sign=True) == "0"
+        assert mv.tex_number(v) == "0"
+        assert mv.percent_change(v) == "+0.00%"
+    assert mv.short_number(3e-20) == "3.000e-20"  # a tiny loss in scientific notation, not 0.0000
+    assert mv.num(-0.0004) == "0"
+
+
+def test_a_huge_step_shows_a_tiny_positive_loss(mnist):
+    """One step with η = 5 makes a good model certain: E after the step is ~1e-20 or exactly 0,
+    shown as such, never as -0.0000."""
+    from mlp_core.io import load_default_model
+
+    default = load_default_model()
+    at = open_maths(default, maths_view="live", maths_index=18, maths_lr=5.0)
+    after = metric(at, "maths.loss_after")
+    assert not after.startswith("-") and after != "0.0000"
+    assert after == "0" or "e-" in after
+
+
+def test_starts_on_an_instructive_digit_and_keeps_the_users_choice(saved, mnist):
+    from mlp_core.walkthrough import example_losses, instructive_index
+
+    at = open_maths(saved, maths_view="live")
+    start = instructive_index(saved.model, mnist.x_test, mnist.y_test)
+    assert lab(at).maths_index == start == at.slider(key="maths_index").value
+    check_numbers(at, expected(saved, mnist, start)[2])
+    loss = example_losses(saved.model, mnist.x_test[start : start + 1], mnist.y_test[start : start + 1])[0]
+    assert 0.3 <= loss <= 2.0
+    at.slider(key="maths_index").set_value(0).run()  # the user picks digit 0: it stays
+    assert lab(at).maths_index == 0
+    at.button_group(key=choice_key("maths_view", "en")).set_value("tiny").run()
+    at.button_group(key=choice_key("maths_view", "en")).set_value("live").run()
+    assert lab(at).maths_index == 0 == at.slider(key="maths_index").value
+
+
+def test_captions_match_the_models_biases(saved):
+    captions = lambda at: [c.value for c in at.caption]  # noqa: E731
+    at = open_maths(saved, maths_view="live", maths_index=3)
+    assert t("maths.z_caption", "en", hidden=24, z="z = Wₕ x") in captions(at)
+    assert t("maths.theta_caption", "en", theta="θ = Wₒ h") in captions(at)
+    with_biases = SavedModel(MLP.create(8, biases=True, seed=1))
+    at = open_maths(with_biases, maths_view="live", maths_index=3, lang="ru")
+    assert t("maths.z_caption", "ru", hidden=8, z="z = Wₕ x + bₕ") in captions(at)
+    assert t("maths.theta_caption", "ru", theta="θ = Wₒ h + bₒ") in captions(at)
+
+
+def test_step_chart_legend_matches_its_colours():
+    from ui.figures import ACCENT, BLUE, GREY, probability_shift
+
+    before, after = np.full(10, 0.1), np.linspace(0.0, 0.18, 10)
+    fig = probability_shift(before, after, names=("before", "after", "after, the true digit 7"), highlight=7)
+    colours = {bar.name: bar.marker.color for bar in fig.data}
+    assert colours == {"before": GREY, "after": BLUE, "after, the true digit 7": ACCENT}  # one colour per entry
+    true_bar = next(bar for bar in fig.data if bar.name.endswith("7"))
+    assert list(true_bar.x) == ["7"] and list(true_bar.y) == [after[7]]
+    assert {bar.offsetgroup for bar in fig.data[1:]} == {"after"}  # in the "after" slot of digit 7
+    assert "7" not in fig.data[1].x
+
+
+def test_tiny_z1_has_its_result_on_a_line_of_its_own(saved):
+    weights = tiny_model()
+    weights.W_h[:, 0] = [-0.5461, -0.0731, -0.4, -0.4461]  # long negative numbers in the products
+    at = open_maths(saved, maths_view="tiny", tiny_stage=1, tiny_model=weights)
+    z_1 = next(el.value.strip("$\n") for el in at.latex if r"\begin{aligned} z_1" in el.value)
+    lines = z_1.removeprefix(r"\begin{aligned} ").removesuffix(r" \end{aligned}").split(r" \\[4pt] ")
+    assert len(lines) == 3 and lines[-1].startswith("&= ")  # two products a line, then the result
+    assert max(len(line) for line in lines) < 60
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_batch_code_is_phone_width_and_in_the_pages_language(saved, lang):
+    at = open_maths(saved, lang=lang)
+    code = at.code[0].value
+    assert t("maths.code_rows", lang) in code and "row by row" not in code.replace(t("maths.code_rows", "en"), "")
+    assert max(len(line) for line in code.splitlines()) <= 36  # no sideways scrolling at 390 px
+    assert all(line.startswith("#") or "#" not in line for line in code.splitlines())  # comments on their own
+
+
+def test_russian_headings_are_russian():
+    """Titles and headers of the Maths page in Russian: no English words left but names of functions."""
+    allowed = {"softmax", "relu"}
+    ends = ("_title", "_header", "view_live", "view_tiny", "view_derivation")
+    for key in CATALOGUE:
+        if key.startswith("maths.") and key.endswith(ends):
+            text = re.sub(r"\{\w+\}", "", CATALOGUE[key]["ru"])  # placeholders are not words
+            words = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
+            assert words <= allowed, (key, words - allowed)

@@ -248,6 +248,52 @@ def test_contributions_add_up_to_the_score(default):
     assert r.contributions.reshape(-1)[i] == pytest.approx(x.reshape(-1)[i] * grad, rel=1e-3)
 
 
+def test_shown_parts_add_up_as_printed(default):
+    from mlp_core.explain import shown_parts
+    from mlp_core.model import MLP
+
+    images, _ = sketch_set(60, seed=4)
+    nobias = MLP.create(32, init="he", seed=1, biases=False, dtype="float32")
+    for model in (default.model, nobias):
+        for img in images:
+            x = canvas_to_mnist(img)
+            if x is None:
+                continue
+            r = read_digit(model, x)
+            total, bias, theta = shown_parts(r)
+            # what the caption prints adds up exactly, theta is theta rounded, and the parts are close to the truth
+            assert f"{float(f'{total:.2f}') + float(f'{bias:.2f}'):.2f}" == f"{theta:.2f}"
+            assert f"{theta:.2f}" == f"{float(r.theta[r.top]):.2f}"
+            assert abs(total - r.contributions.sum()) <= 0.005 + 1e-4 * abs(total)
+            assert abs(bias - r.bias_part) <= 0.011
+            assert not any(f"{v:.2f}" == "-0.00" for v in (total, bias, theta))
+            if not model.has_biases:
+                assert not r.has_biases and bias == 0.0 and total == theta
+
+
+def test_unsure_flags_scribbles_not_digits(default):
+    # A softmax network is sure of itself even on nonsense; at UNSURE_BELOW the warning
+    # catches most scribbles but hardly any drawn digit, tiny ones included.
+    rng = np.random.default_rng(8)
+
+    def scribble() -> np.ndarray:
+        img = Image.new("RGBA", (280, 280), (0, 0, 0, 0))
+        centre, r = rng.uniform(80, 200, 2), rng.uniform(40, 110)
+        points = [tuple(centre + rng.uniform(-r, r, 2)) for _ in range(rng.integers(6, 16))]
+        ImageDraw.Draw(img).line(points, fill=(17, 24, 39, 255), width=int(rng.uniform(10, 24)), joint="curve")
+        return np.asarray(img)
+
+    def unsure_share(images) -> float:
+        readings = [read_digit(default.model, x) for x in map(canvas_to_mnist, images) if x is not None]
+        return float(np.mean([r.unsure for r in readings]))
+
+    digits, _ = sketch_set(300, seed=13)
+    tiny = [draw_digit(d % 10, rng, height=rng.uniform(28, 40), pen=rng.uniform(2.5, 5)) for d in range(100)]
+    assert unsure_share(digits) <= 0.03
+    assert unsure_share(tiny) <= 0.06
+    assert unsure_share([scribble() for _ in range(150)]) >= 0.4
+
+
 # --- teach it, and undo ---------------------------------------------------------------------
 
 

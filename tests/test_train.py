@@ -201,6 +201,40 @@ def test_divergence_stops_and_keeps_the_last_good_weights(mnist_tiny, lr, dtype)
     assert trainer.run() == [] and trainer.status == "diverged"
 
 
+@pytest.mark.parametrize(
+    ("optimizer", "lr", "expected"),
+    [("sgd", 100.0, 0.5), ("sgd", 1.0, 0.1), ("momentum", 100.0, 0.4), ("adam", 0.5, 0.001), ("adam", 0.005, 0.0005)],
+)
+def test_suggested_learning_rate_is_safe_and_at_least_ten_times_smaller(optimizer, lr, expected):
+    from mlp_core.train import suggested_lr
+
+    config = TrainConfig(lr=lr, optimizer=optimizer)
+    assert suggested_lr(config) == pytest.approx(expected)
+
+
+def test_the_suggested_learning_rate_trains(mnist_tiny):
+    from mlp_core.train import suggested_lr
+
+    diverged = train(TrainConfig(lr=100.0, epochs=2, batch_size=64, hidden=16), mnist_tiny)
+    assert diverged.status == "diverged" and f"for example {suggested_lr(diverged.config):g}" in diverged.stop_reason
+    retried = train(diverged.config.replace(lr=suggested_lr(diverged.config)), mnist_tiny)
+    assert retried.status == "finished"
+
+
+def test_run_stops_after_the_batch_in_which_stop_says_so(mnist_tiny):
+    trainer = Trainer(TrainConfig(lr=0.5, epochs=2, batch_size=16, hidden=16), mnist_tiny)
+    calls = []
+
+    def stop() -> bool:
+        calls.append(trainer.batches_done)
+        return len(calls) > 3
+
+    trainer.run(max_seconds=60, stop=stop)
+    assert trainer.batches_done == 3 and trainer.status == "running"
+    trainer.run(max_batches=5, stop=lambda: True)  # told to stop before the first batch: trains none
+    assert trainer.batches_done == 3
+
+
 def test_a_sane_learning_rate_does_not_diverge(mnist_tiny):
     trainer = train(TrainConfig(lr=0.5, epochs=2, batch_size=64, hidden=16), mnist_tiny)
     assert trainer.status == "finished" and trainer.stop_reason is None

@@ -10,6 +10,7 @@ a loop plays the role of the ticks.
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +19,9 @@ from streamlit.testing.v1 import AppTest
 
 from mlp_core import ModelFileError, load_mnist, load_model, model_to_bytes, preset, train
 from ui import train_view as tv
+from ui.common import active_model
 from ui.i18n import t
-from ui.state import LabState
+from ui.state import LabState, trained_model
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -256,8 +258,26 @@ def test_upload_errors_speak_russian_too():
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("en", ["diverged", "learning rate 100 is too large", "for example 10", "last good weights were kept"]),
-        ("ru", ["разошлось", "Скорость обучения 100 слишком велика", "например 10", "Последние удачные веса"]),
+        (
+            "en",
+            [
+                "diverged",
+                "learning rate 100 is too large",
+                "set it to 0.5 and press Start",  # the notebook's rate, which trains; 10 would diverge again
+                "before the blow-up",
+                "did not become the active model. Active model now: Bundled model.",
+            ],
+        ),
+        (
+            "ru",
+            [
+                "разошлось",
+                "Скорость обучения 100 слишком велика",
+                "поставьте 0,5",
+                "до срыва",
+                "Сейчас активна: Встроенная модель.",
+            ],
+        ),
     ],
 )
 def test_diverging_learning_rate_stops_with_a_message(lang, words):
@@ -265,12 +285,67 @@ def test_diverging_learning_rate_stops_with_a_message(lang, words):
     small_run(at, n_train=2000, epochs=1, lr=100.0)
     at.button(key="train_start").click().run()
     run_to_end(at)
-    tr = lab(at).trainer
+    state = lab(at)
+    tr = state.trainer
     assert tr.status == "diverged"
     assert all(np.isfinite(p).all() for p in tr.model.params().values())
     message = texts(at.error)
     assert all(w in message for w in words), message
-    assert lab(at).runs[-1].status == "diverged"
+    assert state.runs[-1].status == "diverged"
+    # Nothing trained is usable: the bundled model stays active, nothing to download or switch to.
+    assert state.active == "default" and trained_model(state) is None
+    assert t("model.default", lang) in texts(at.sidebar.markdown)
+    assert not at.get("download_button")
+    assert t("train.download_diverged", lang) in texts(at.caption)
+    with pytest.raises(KeyError):
+        at.button(key="train_use_trained")
+    assert t("train.inside_diverged", lang, n=1) in texts(at.caption)
+
+
+def test_a_diverged_run_never_replaces_the_model_trained_before():
+    at = open_train()
+    small_run(at, n_train=1000, epochs=1)
+    at.button(key="train_start").click().run()
+    run_to_end(at)
+    state = lab(at)
+    good = state.trainer.model.W_h.copy()
+    good_acc = state.trainer.history[-1].test_accuracy
+    set_control(at, "lr", 100.0)
+    at.button(key="train_start").click().run()
+    run_to_end(at)
+    assert state.trainer.status == "diverged" and state.run_number == 2
+    # The session went back to run 1's model: the sidebar, the other pages and the message say so.
+    assert state.active == "trained"
+    saved, source = active_model(state)
+    assert source == "trained" and saved.meta["run"] == 1 and np.array_equal(saved.model.W_h, good)
+    assert saved.history[-1]["test_accuracy"] == good_acc
+    assert "Trained in this session (run 1)" in texts(at.sidebar.markdown)
+    assert "Active model now: Trained in this session (run 1)." in texts(at.error)
+    assert [r.status for r in state.runs] == ["finished", "diverged"]
+    draw = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    draw.switch_page("pages/3_Draw.py")
+    draw.session_state["lab"] = state
+    draw.run()
+    assert not draw.exception, [e.message for e in draw.exception]
+    assert "Trained in this session (run 1)" in texts(draw.sidebar.markdown)
+    # A third run that finishes becomes the active model; Reset forgets every trained model.
+    set_control(at, "lr", 0.5)
+    at.button(key="train_start").click().run()
+    run_to_end(at)
+    assert state.active == "trained" and active_model(state)[0].meta["run"] == 3
+    at.button(key="train_reset").click().run()
+    assert state.active == "default" and trained_model(state) is None
+
+
+def test_a_diverged_run_gives_the_uploaded_model_back():
+    tr = train(preset("original", train_size=500, epochs=1, hidden=16), load_mnist())
+    at = open_train()
+    at.file_uploader(key=tv.UPLOAD_KEY).upload("mine.npz", model_to_bytes(tr.model)).run()
+    small_run(at, n_train=1000, epochs=1, lr=100.0)
+    at.button(key="train_start").click().run()
+    run_to_end(at)
+    assert lab(at).trainer.status == "diverged" and lab(at).active == "uploaded"
+    assert "Active model now: Uploaded: mine.npz." in texts(at.error)
 
 
 def test_overlay_and_reset():
@@ -414,3 +489,121 @@ def test_switching_language_keeps_every_choice():
 
 def widget_ru(at: AppTest, name: str):
     return at.selectbox(key=tv.widget_key(name, "ru"))
+
+
+# --- pause, and what the page says about the run ---------------------------------------------
+
+
+def test_pause_stops_a_chunk_that_is_still_training_and_no_rerun_trains(monkeypatch):
+    """With runner.fastReruns, a click's script run starts while the tick's chunk still trains
+    in the earlier run's thread. Pause must stop that chunk: once the paused page is drawn,
+    no batch is trained, whatever reruns follow (a language switch, say)."""
+    import threading
+    import time
+
+    monkeypatch.setattr(tv, "CHUNK_BATCHES", 1)
+    at = open_train()
+    small_run(at, n_train=60000, epochs=10)
+    at.button(key="train_start").click().run()
+    state = lab(at)
+    tr = state.trainer
+    assert state.train_running
+    # The tick of an earlier script run, still training: a long chunk, in a thread of its own.
+    monkeypatch.setattr(tv, "CHUNK_BATCHES", None)
+    monkeypatch.setattr(tv, "CHUNK_SECONDS", 60.0)
+    tick = threading.Thread(target=tv.train_chunk, args=(state,))
+    tick.start()
+    time.sleep(0.5)
+    assert tr.batches_done > 2 and tick.is_alive()
+    at.button(key="train_pause").click().run()
+    assert not at.exception
+    paused_at = tr.batches_done
+    tick.join(timeout=5)
+    assert not tick.is_alive() and tr.batches_done == paused_at, "a batch was trained after Pause"
+    assert "Paused" in texts(at.info)
+    at.selectbox(key="lang_select").set_value("ru").run()
+    at.run()
+    assert not at.exception and tr.batches_done == paused_at and not state.train_running
+    assert t("train.paused", "ru") in texts(at.info)
+    assert state.runs == []  # paused, not ended
+
+
+def test_paused_mid_epoch_the_figures_say_which_weights_they_describe(monkeypatch):
+    monkeypatch.setattr(tv, "CHUNK_BATCHES", 3)
+    at = open_train()
+    small_run(at, n_train=1000, epochs=3)  # 4 batches per epoch
+    at.button(key="train_start").click().run()  # batches 1-4: epoch 1
+    at.run()  # 5-7: into epoch 2
+    at.button(key="train_pause").click().run()
+    tr = lab(at).trainer
+    assert tr.epoch == 1 and tr.batch_index == 3
+    labels = [m.label for m in at.metric]
+    assert "Test accuracy (after epoch 1)" in labels and "Train accuracy (after epoch 1)" in labels
+    assert "The current weights, 3 batches into epoch 2 (newer than the end-of-epoch figures above)" in texts(
+        at.caption
+    )
+    at.button(key="train_resume").click().run()  # 8-10: epoch 2 ended at 8
+    at.button(key="train_pause").click().run()
+    test_metric = next(m for m in at.metric if m.label == "Test accuracy (after epoch 2)")
+    assert re.fullmatch(r"[+-]\d+\.\d pp", test_metric.delta), test_metric.delta  # percentage points
+
+
+def test_accuracy_changes_and_times_are_written_the_languages_way():
+    en = lambda key, **v: t(key, "en", **v)  # noqa: E731
+    ru = lambda key, **v: t(key, "ru", **v)  # noqa: E731
+    assert tv.duration(0.84, en) == "0.8 s" and tv.duration(0.84, ru) == "0,8 с"
+    assert tv.duration(0.04, en) == "0.0 s" and tv.duration(9.4, en) == "9.4 s"
+    assert tv.duration(12.4, en) == "12 s" and tv.duration(125, ru) == "2 мин 5 с"
+    assert tv.points_text(0.28344, en) == "+28.3 pp" and tv.points_text(-0.0051, ru) == "-0,5 п.п."
+    assert tv.loss_text(12870.274, en) == "12,870" and tv.loss_text(0.19312, ru) == "0,193"
+    assert tv.loss_text(12870.274, ru) == "12\u00a0870"
+    assert tv.confidence_text(0.99996, en) == ">99.9%" and tv.confidence_text(0.8766, ru) == "87,7%"
+
+
+def test_runs_table_is_compact_and_tells_runs_apart():
+    at = open_train(LabState(lang="ru"))
+    small_run(at, n_train=1000, epochs=1)
+    at.button(key="train_start").click().run()
+    run_to_end(at)
+    set_control(at, "epochs", 2)
+    at.button(key="train_start").click().run()
+    run_to_end(at)
+    rows = tv.run_rows(lab(at), lambda key, **v: t(key, "ru", **v), 60000)
+    assert list(rows[0]) == ["№", "Тест", "Итог", "Настройки", "Обучение"]
+    first, second = rows
+    assert first["Настройки"] != second["Настройки"]
+    assert "картинок: 1\u00a0000, эпох: 1" in first["Настройки"] and "эпох: 2" in second["Настройки"]
+    assert re.fullmatch(r"\d\d,\d\d%", first["Тест"])
+    assert re.fullmatch(r"завершён за \d+,\d с", first["Итог"]), first["Итог"]  # a short run: tenths of a second
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["№", "Тест", "Итог", "Настройки", "Обучение"]
+
+
+def test_leftovers_are_translated(monkeypatch):
+    at = open_train()
+    small_run(at, n_train=1000, epochs=1, optimizer="momentum")
+    at.selectbox(key="lang_select").set_value("ru").run()
+    for _ in range(2):
+        at.button(key="train_start").click().run()
+        run_to_end(at)
+    sidebar = texts(at.sidebar.markdown)
+    assert "SGD с моментом" in sidebar and "momentum" not in sidebar
+    assert at.multiselect(key=tv.overlay_key("ru")).proto.placeholder == "Выберите запуски"
+    assert at.multiselect(key=tv.UNITS_KEY).proto.placeholder == "Выберите нейроны"
+    assert widget_ru(at, "init").label != "" and at.number_input(key=tv.widget_key("seed")).label == "Зерно (seed)"
+    mistakes, _ = at.get("image")
+    assert all(re.search(r"\((>?\d+,\d%)\)$", c) for c in mistakes.captions), mistakes.captions[:3]
+
+
+def test_settings_fold_away_while_a_run_exists():
+    at = open_train()
+    state = lab(at)
+    assert state.settings_open and at.session_state[tv.SETTINGS_KEY] is True
+    small_run(at, n_train=1000, epochs=1)
+    at.button(key="train_start").click().run()
+    assert not state.settings_open and at.session_state[tv.SETTINGS_KEY] is False
+    assert at.expander[0].label.startswith("Settings: 784-128-10, SGD, lr 0.5, batch 256, 1,000 images, 1 epochs")
+    run_to_end(at)
+    assert at.session_state[tv.SETTINGS_KEY] is False
+    at.button(key="train_reset").click().run()
+    assert state.settings_open and at.session_state[tv.SETTINGS_KEY] is True

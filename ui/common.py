@@ -27,6 +27,8 @@ Translator = Callable[..., str]
 
 limit_malloc_retention()  # before the sessions' threads allocate: see ui/gate.py
 
+OPTIMIZER_CHOICES = ("sgd", "momentum", "adam")  # mlp_core.config.OPTIMIZERS, as the controls list them
+KEYS_OPTIMIZER = ("train.opt_sgd", "train.opt_momentum", "train.opt_adam")
 KEYS_NAV = ("nav.home", "nav.maths", "nav.train", "nav.draw")
 # (script, title key, icon) of every page, in menu order.
 PAGES = tuple(
@@ -84,10 +86,30 @@ def active_model(state: LabState) -> tuple[SavedModel, str]:
     return get_default_model(), DEFAULT
 
 
+def decimal(value: float, digits: int, T: Translator) -> str:
+    """``value`` with ``digits`` decimals and thousands grouped, as the language writes
+    numbers: 12,870.3 in English, 12 870,3 in Russian."""
+    point = T("model.decimal_point")
+    thousands = "\u00a0" if point == "," else ","  # a no-break space where the comma is the decimal point
+    return f"{value:,.{digits}f}".replace(",", "\x00").replace(".", point).replace("\x00", thousands)
+
+
+def percent(fraction: float, T: Translator, digits: int = 2) -> str:
+    """A fraction as a percentage in the language's number format: 0.9244 -> 92.44% / 92,44%."""
+    return decimal(100 * fraction, digits, T) + "%"
+
+
+def optimizer_label(name: str, T: Translator) -> str:
+    """The optimizer's name as the Train page's controls show it ("SGD with momentum")."""
+    return T(KEYS_OPTIMIZER[OPTIMIZER_CHOICES.index(name)]) if name in OPTIMIZER_CHOICES else name
+
+
 def model_label(state: LabState, source: str, T: Translator) -> str:
     """A short human name for a model source."""
     if source == TRAINED:
-        return T("model.trained")
+        saved = trained_model(state)
+        run = saved.meta.get("run") if saved is not None else None
+        return T("model.trained_run", n=run) if run else T("model.trained")
     if source == UPLOADED:
         return T("model.uploaded", name=state.uploaded_name or "model.npz")
     return T("model.default")
@@ -102,9 +124,9 @@ def model_summary(saved: SavedModel, T: Translator) -> str:
     return T(
         "model.summary",
         hidden=hidden,
-        optimizer=saved.config.optimizer,
+        optimizer=optimizer_label(saved.config.optimizer, T),
         epochs=len(saved.history),
-        acc=f"{acc:.2%}" if acc is not None else "—",
+        acc=percent(acc, T) if acc is not None else "—",
     )
 
 

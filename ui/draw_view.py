@@ -10,12 +10,12 @@ import numpy as np
 import streamlit as st
 from PIL import Image
 
-from mlp_core.explain import Reading, read_digit
+from mlp_core.explain import Reading, read_digit, shown_parts
 from mlp_core.model import MLP
 from mlp_core.preprocess import Stages, canvas_to_mnist, ink_of
 from mlp_core.teach import teach
 
-from .common import Translator, active_model, choice_key, get_dataset, model_label
+from .common import Translator, active_model, choice_key, decimal, get_dataset, model_label
 from .figures import contribution_map, hidden_activations, probability_bars_with_before
 from .state import DEFAULT, TRAINED, UPLOADED, LabState, trained_model
 
@@ -62,8 +62,11 @@ def _choose(state: LabState) -> None:
 
 
 def model_chooser(state: LabState, T: Translator) -> None:
-    """A radio of the available models; the choice is the session's active model (all pages)."""
+    """A radio of the available models; the choice is the session's active model (all pages).
+    With only the bundled model there is nothing to choose: no radio (the model line names it)."""
     options = sources(state)
+    if len(options) < 2:
+        return
     _, current = active_model(state)
     key = choice_key("draw_model", state.lang)
     st.session_state[key] = current
@@ -185,7 +188,7 @@ def show_reading(T: Translator, reading: Reading, before: np.ndarray | None) -> 
         a, b = reading.top, reading.runner_up
         st.warning(
             T("draw.unsure", a=a, pa=f"{reading.probs[a]:.0%}", b=b, pb=f"{reading.probs[b]:.0%}"),
-            icon="🤔",
+            icon=":material/help:",
         )
     else:
         st.markdown(T("draw.answer", digit=reading.top, conf=f"{reading.confidence:.0%}"))
@@ -198,26 +201,30 @@ def show_reading(T: Translator, reading: Reading, before: np.ndarray | None) -> 
         st.caption(T("draw.bars_before"))
 
 
+def number(v: float, T: Translator, digits: int = 2) -> str:
+    """``digits`` decimals with the language's decimal point and a real minus sign (never "-0.00":
+    the numbers shown come rounded from mlp_core.explain.shown_parts)."""
+    return decimal(v, digits, T).replace("-", "\u2212")
+
+
 def show_inside(T: Translator, reading: Reading) -> None:
     st.subheader(T("draw.inside_title"))
     left, right = st.columns([3, 2], gap="large")
     with left:
         active = int(np.count_nonzero(reading.h > 0))
-        st.markdown(T("draw.hidden_title"))
-        st.plotly_chart(hidden_activations(reading.h), config={"displayModeBar": False}, key="draw_hidden")
+        st.markdown(T("draw.hidden_title") if reading.has_biases else T("draw.hidden_title_nobias"))
+        fig = hidden_activations(reading.h, x_title=T("draw.hidden_x"), y_title=T("draw.hidden_y"))
+        st.plotly_chart(fig, config={"displayModeBar": False}, key="draw_hidden")
         st.caption(T("draw.hidden_text", active=active, total=len(reading.h)))
     with right:
         st.markdown(T("draw.pixels_title", digit=reading.top))
-        st.plotly_chart(contribution_map(reading.contributions), config={"displayModeBar": False}, key="draw_pixels")
-        st.caption(
-            T(
-                "draw.pixels_text",
-                digit=reading.top,
-                total=f"{reading.contributions.sum():.2f}",
-                bias=f"{reading.bias_part:.2f}",
-                theta=f"{reading.theta[reading.top]:.2f}",
-            )
-        )
+        fig = contribution_map(reading.contributions, hover=T("draw.pixel_hover", row="%{y}", col="%{x}"))
+        st.plotly_chart(fig, config={"displayModeBar": False}, key="draw_pixels")
+        total, bias, theta = (number(v, T) for v in shown_parts(reading))
+        if reading.has_biases:
+            st.caption(T("draw.pixels_text", digit=reading.top, total=total, bias=bias, theta=theta))
+        else:
+            st.caption(T("draw.pixels_text_nobias", digit=reading.top, theta=theta))
 
 
 # --- teach it -----------------------------------------------------------------------
@@ -268,7 +275,7 @@ def teach_panel(T: Translator, state: LabState, reading: Reading) -> None:
     st.caption(T("draw.teach_text"))
     label_key = f"draw_label_{reading.top}"
     st.segmented_control(
-        T("draw.teach_label"), list(range(10)), default=reading.top, required=True, key=label_key, wrap=True
+        T("draw.teach_label"), list(range(10)), default=reading.top, required=True, key=label_key, width="stretch"
     )
     a, b = st.columns(2)
     with a:
@@ -290,8 +297,8 @@ def teach_panel(T: Translator, state: LabState, reading: Reading) -> None:
                 label=d,
                 before=f"{last.probs_before[d]:.0%}",
                 after=f"{last.probs_after[d]:.0%}",
-                acc_before=f"{last.acc_before:.1%}",
-                acc_after=f"{last.acc_after:.1%}",
+                acc_before=number(100 * last.acc_before, T, 1) + "%",
+                acc_after=number(100 * last.acc_after, T, 1) + "%",
                 n=EVAL_DIGITS,
             )
         )
@@ -306,5 +313,10 @@ def model_line(state: LabState, T: Translator, source: str) -> str:
 
 
 def page_style() -> None:
-    """Room above the canvas for its toolbar (undo, redo, clear), which appears over it on hover or touch."""
-    st.html("<style>.st-key-draw_pad{margin-top:1.6rem}</style>")
+    """Room above the canvas for its toolbar (undo, redo, clear), which appears over it on hover or touch;
+    the ten digits of "teach it" share the column's width equally, so they stay on one row on a phone."""
+    digits = '[class*="st-key-draw_label_"] button[data-variant="segmented_control"]'
+    st.html(
+        "<style>.st-key-draw_pad{margin-top:1.6rem}"
+        f"{digits}{{flex:1 1 0;min-width:0;padding-left:0;padding-right:0}}</style>"
+    )

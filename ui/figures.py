@@ -11,6 +11,8 @@ import plotly.io as pio
 INK = "#1f2937"
 ACCENT = "#e4572e"
 BLUE = "#2e86ab"
+# Signed values on every page (gradients, weights, pixel shares): red positive, blue negative, white zero.
+SIGNED_SCALE = "RdBu_r"
 
 
 def network_diagram(hidden: int = 128, labels: tuple[str, str, str] = ("x: 784", "h: 128", "ŷ: 10")) -> go.Figure:
@@ -99,6 +101,8 @@ def probability_bars(probs: np.ndarray, *, highlight: int | None = None, height:
 
 # Most points a live chart sends: the browser draws no more detail in a third of a page's width.
 MAX_POINTS = 300
+# Smallest span of an accuracy axis (2 percentage points): closer values would share tick labels.
+MIN_PERCENT_SPAN = 0.02
 
 
 class SpecFigure(go.Figure):
@@ -184,10 +188,15 @@ def epoch_curves(
     yaxis = {"title": {"text": y_title}, "rangemode": "tozero"}
     if percent:
         yaxis["tickformat"] = ".1%"
-    if not any(len(line["y"]) for line in lines):  # nothing yet: a sensible empty frame
+    values = [float(v) for line in lines for v in line["y"] if v is not None and np.isfinite(v)]
+    if not values:  # nothing yet: a sensible empty frame
         yaxis["range"] = [0, 1] if percent else [0, 2.5]
     elif percent:
         yaxis["rangemode"] = "normal"
+        lo, hi = min(values), max(values)
+        if hi - lo < MIN_PERCENT_SPAN:  # close values: a span whose ticks read differently at ".1%"
+            mid = min(max((lo + hi) / 2, MIN_PERCENT_SPAN / 2), 1 - MIN_PERCENT_SPAN / 2)
+            yaxis["range"] = [mid - MIN_PERCENT_SPAN * 0.6, mid + MIN_PERCENT_SPAN * 0.6]
     layout = {
         "template": _template(),
         "height": height,
@@ -209,7 +218,8 @@ def batch_loss_curve(first: int, losses: list[float], *, name: str, x_title: str
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
         "showlegend": False,
-        "xaxis": {"title": {"text": x_title}},
+        # Batches are whole numbers: ticks 1 apart at most (no 1.5), and never "1.2k"-style decimals.
+        "xaxis": {"title": {"text": x_title}, "tickformat": "d", **({"dtick": 1} if len(losses) <= 10 else {})},
         "yaxis": {"title": {"text": name}, "rangemode": "tozero"},
         "uirevision": "keep",
     }
@@ -290,7 +300,8 @@ def vector_bars(
         margin=dict(l=10, r=10, t=10, b=10),
         bargap=0.15,
         xaxis=dict(type="category", title=x_title, showticklabels=len(values) <= 32),
-        yaxis=dict(zeroline=True, zerolinecolor=INK, zerolinewidth=1),
+        # 2×10⁻⁵, not SI's "20µ" (a micro prefix means nothing on a gradient)
+        yaxis=dict(zeroline=True, zerolinecolor=INK, zerolinewidth=1, exponentformat="power"),
         plot_bgcolor="rgba(0,0,0,0)",
     )
     return fig
@@ -335,22 +346,42 @@ def signed_heatmap(
 
 
 def probability_shift(
-    before: np.ndarray, after: np.ndarray, *, names: tuple[str, str], highlight: int | None = None, height: int = 260
+    before: np.ndarray,
+    after: np.ndarray,
+    *,
+    names: tuple[str, str, str],
+    highlight: int | None = None,
+    height: int = 260,
 ) -> go.Figure:
-    """Ten probabilities before and after a training step, side by side per digit."""
+    """Ten probabilities before and after a training step, side by side per digit. Names: before
+    (grey), after (blue), after for the ``highlight`` digit (orange); one colour per legend entry,
+    the highlighted bar in the "after" slot of its digit."""
     x = [str(i) for i in range(len(before))]
-    fig = go.Figure(
-        [
-            go.Bar(x=x, y=before, name=names[0], marker_color=GREY, hovertemplate="%{x}: %{y:.2%}<extra></extra>"),
+    hover = "%{x}: %{y:.2%}<extra></extra>"
+    others = [i for i in range(len(after)) if i != highlight]
+    bars = [
+        go.Bar(x=x, y=before, name=names[0], marker_color=GREY, offsetgroup="before", hovertemplate=hover),
+        go.Bar(
+            x=[x[i] for i in others],
+            y=[after[i] for i in others],
+            name=names[1],
+            marker_color=BLUE,
+            offsetgroup="after",
+            hovertemplate=hover,
+        ),
+    ]
+    if highlight is not None:
+        bars.append(
             go.Bar(
-                x=x,
-                y=after,
-                name=names[1],
-                marker_color=[ACCENT if i == highlight else BLUE for i in range(len(after))],
-                hovertemplate="%{x}: %{y:.2%}<extra></extra>",
-            ),
-        ]
-    )
+                x=[x[highlight]],
+                y=[after[highlight]],
+                name=names[2],
+                marker_color=ACCENT,
+                offsetgroup="after",
+                hovertemplate=hover,
+            )
+        )
+    fig = go.Figure(bars)
     fig.update_layout(
         height=height,
         barmode="group",
@@ -384,37 +415,51 @@ def probability_bars_with_before(
     return fig
 
 
-def hidden_activations(h: np.ndarray, *, height: int = 200) -> go.Figure:
-    """The hidden layer's activations h (one bar per unit, in unit order)."""
+def hidden_activations(
+    h: np.ndarray, *, x_title: str = "j", y_title: str = "h_j", height: int = 200, stub: float = 0.04
+) -> go.Figure:
+    """The hidden layer's activations h (one bar per unit, in unit order). Units that ReLU
+    switched off (h = 0) are drawn as short grey stubs, ``stub`` of the tallest bar, so they show."""
+    h = np.asarray(h, dtype=float)
+    units = np.arange(len(h))
+    on = h > 0
+    top = float(h.max()) if on.any() else 1.0
     fig = go.Figure(
-        go.Bar(
-            x=np.arange(len(h)),
-            y=h,
-            marker_color=np.where(h > 0, BLUE, "#cbd5e1"),
-            hovertemplate="h[%{x}] = %{y:.3f}<extra></extra>",
-        )
+        [
+            go.Bar(x=units[on], y=h[on], marker_color=BLUE, hovertemplate="h[%{x}] = %{y:.3f}<extra></extra>"),
+            go.Bar(
+                x=units[~on],
+                y=np.full(int((~on).sum()), stub * top),
+                marker_color="#94a3b8",  # darker than GREY: these stubs are thin
+                hovertemplate="h[%{x}] = 0<extra></extra>",
+            ),
+        ]
     )
     fig.update_layout(
         height=height,
         margin=dict(l=10, r=10, t=10, b=10),
         bargap=0.1,
-        xaxis=dict(title="unit j", showgrid=False),
-        yaxis=dict(title="h_j", rangemode="tozero"),
+        barmode="overlay",
+        showlegend=False,
+        xaxis=dict(title=x_title, showgrid=False, range=[-1, len(h)]),
+        yaxis=dict(title=y_title, rangemode="tozero"),
     )
     return fig
 
 
-def contribution_map(c: np.ndarray, *, height: int = 240) -> go.Figure:
-    """A (28, 28) map of signed pixel contributions: blue pushed the answer up, red down."""
+def contribution_map(c: np.ndarray, *, hover: str = "%{y}, %{x}", height: int = 240) -> go.Figure:
+    """A (28, 28) map of signed pixel contributions: red pushed the answer up, blue down.
+    ``hover`` names a pixel (with %{y} for its row and %{x} for its column)."""
     limit = float(np.abs(c).max()) or 1.0
     fig = go.Figure(
         go.Heatmap(
             z=c,
-            colorscale="RdBu",
+            colorscale=SIGNED_SCALE,
+            zmid=0.0,
             zmin=-limit,
             zmax=limit,
             colorbar=dict(thickness=10, len=0.9),
-            hovertemplate="row %{y}, col %{x}: %{z:.3f}<extra></extra>",
+            hovertemplate=f"{hover}: %{{z:.3f}}<extra></extra>",
         )
     )
     return _as_image(fig, height)

@@ -7,13 +7,23 @@ not in the catalogue; every sentence goes through ``T``. Numbers come from
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from mlp_core.gradcheck import GradCheckRow
 from mlp_core.model import MLP
-from mlp_core.walkthrough import TINY_LABEL, TINY_X, SGDStep, Walkthrough, sgd_step, tiny_model
+from mlp_core.walkthrough import (
+    TINY_LABEL,
+    TINY_X,
+    SGDStep,
+    Walkthrough,
+    instructive_index,
+    sgd_step,
+    tiny_model,
+)
 
 from .common import Translator, active_model, choice_key, get_dataset, get_state
 from .figures import (
@@ -123,18 +133,28 @@ F_BATCH_MEAN = r"""
 \end{aligned}
 """
 
+# Shape comments on their own lines: beside the code they need sideways scrolling on a phone.
 BATCH_CODE = """\
-z = x @ W_h                          # (N, 784) @ (784, H) -> (N, H)
-h = relu(z)                          # (N, H)
-theta = h @ W_o                      # (N, H) @ (H, 10) -> (N, 10)
-y_hat = softmax(theta)               # (N, 10), row by row
-delta_1 = y_hat - y                  # (N, 10)
-grad_W_o = h.T @ delta_1             # (H, N) @ (N, 10) -> (H, 10)
-delta_2 = delta_1 @ W_o.T * (z > 0)  # (N, 10) @ (10, H) -> (N, H)
-grad_W_h = x.T @ delta_2             # (784, N) @ (N, H) -> (784, H)
+# (N, 784) @ (784, H) -> (N, H)
+z = x @ W_h
+# (N, H)
+h = relu(z)
+# (N, H) @ (H, 10) -> (N, 10)
+theta = h @ W_o
+# (N, 10), {rows}
+y_hat = softmax(theta)
+# (N, 10)
+delta_1 = y_hat - y
+# (H, N) @ (N, 10) -> (H, 10)
+grad_W_o = h.T @ delta_1
+# (N, 10) @ (10, H) -> (N, H)
+delta_2 = delta_1 @ W_o.T * (z > 0)
+# (784, N) @ (N, H) -> (784, H)
+grad_W_h = x.T @ delta_2
 W_o -= lr * grad_W_o / N
 W_h -= lr * grad_W_h / N
 """
+
 
 F_BIASES = r"""
 \begin{aligned}
@@ -222,30 +242,71 @@ def derivation(T: Translator, *, hidden: int, biases: bool) -> None:
     st.subheader(T("maths.d9_title"))
     st.write(T("maths.d9_text"))
     st.latex(F_BATCH)
-    st.code(BATCH_CODE, language="python")
+    st.code(BATCH_CODE.format(rows=T("maths.code_rows")), language="python")
     st.write(T("maths.d9_after"))
     st.latex(F_BATCH_MEAN)
 
 
+def _zero(v: float) -> float:
+    """-0.0 (and any float that equals 0) as 0.0, so nothing prints as "-0"."""
+    return 0.0 if v == 0 else float(v)
+
+
 def short_number(v: float, *, sign: bool = False) -> str:
-    """4 decimals for everyday sizes, scientific notation for the tiny losses of a sure network."""
+    """4 decimals for everyday sizes, scientific notation for the tiny losses of a sure network; 0 is "0"."""
+    v = _zero(v)
+    if v == 0:
+        return "0"
     plus = "+" if sign else ""
-    if v == 0 or 1e-3 <= abs(v) < 1e4:
+    if 1e-3 <= abs(v) < 1e4:
         return f"{v:{plus}.4f}"
     return f"{v:{plus}.3e}"
 
 
 def percent_change(v: float) -> str:
     """A change of a probability in percent, with enough digits to show a tiny change is not zero."""
+    v = _zero(v)
     return f"{v:+.2%}" if v == 0 or abs(v) >= 1e-4 else f"{v * 100:+.1e}%"
 
 
 def tex_number(v: float) -> str:
     """Like short_number, as KaTeX: 8.29e-05 becomes 8.29 \times 10^{-5}."""
-    if v == 0 or 1e-3 <= abs(v) < 1e4:
+    v = _zero(v)
+    if v == 0:
+        return "0"
+    if 1e-3 <= abs(v) < 1e4:
         return f"{v:.4f}"
     mantissa, exponent = f"{v:.3e}".split("e")
     return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+
+
+def _magnitudes(values: np.ndarray) -> np.ndarray:
+    a = np.abs(np.asarray(values, dtype=float))
+    return a[np.isfinite(a) & (a > 0)]
+
+
+def column_format(values: np.ndarray, *, decimals: int = 4, digits: int = 4) -> str:
+    """One printf format for a whole table column (st.column_config), so its numbers read alike:
+    ``decimals`` fixed decimals when every non-zero value keeps at least two significant digits
+    with them, otherwise scientific notation with ``digits`` significant digits for every row
+    (never a mix of 0.000002312, 7.023e-9 and 1 in one column)."""
+    a = _magnitudes(values)
+    if a.size == 0 or (a.min() >= 10.0 ** (1 - decimals) and a.max() < 1e4):
+        return f"%.{decimals}f"
+    return f"%.{digits - 1}e"
+
+
+def significant_format(values: np.ndarray, *, digits: int = 8, max_decimals: int = 10) -> str:
+    """One printf format for columns compared digit by digit (the gradient check): fixed decimals
+    giving the smallest value ``digits`` significant digits (-0.68122126, not -6.81221256e-1),
+    scientific notation when that would take more than ``max_decimals`` decimals."""
+    a = _magnitudes(values)
+    if a.size == 0:
+        return "%.1f"
+    decimals = max(1, digits - 1 - int(np.floor(np.log10(a.min()))))
+    if decimals <= max_decimals and a.max() < 1e4:
+        return f"%.{decimals}f"
+    return f"%.{digits - 1}e"
 
 
 # --- controls (values kept in LabState: widget keys are dropped on a page switch) ----------
@@ -276,8 +337,21 @@ def _set(attr: str, key: str) -> None:
     setattr(get_state(), attr, st.session_state[key])
 
 
+CHOSEN = "maths_index_chosen"  # in LabState.extra: the user picked a test digit, keep it
+
+
+def _pick_index(value: int) -> None:
+    state = get_state()
+    state.maths_index = int(value)
+    state.extra[CHOSEN] = True
+
+
+def _slider_index() -> None:
+    _pick_index(st.session_state["maths_index"])
+
+
 def _random_digit(n: int) -> None:
-    get_state().maths_index = int(np.random.default_rng().integers(n))
+    _pick_index(int(np.random.default_rng().integers(n)))
 
 
 def _wrong_digit() -> None:
@@ -287,11 +361,36 @@ def _wrong_digit() -> None:
     saved, _ = active_model(state)
     wrong = np.flatnonzero(saved.model.predict(data.x_test) != data.y_test)
     if wrong.size:
-        state.maths_index = int(np.random.default_rng().choice(wrong))
+        _pick_index(int(np.random.default_rng().choice(wrong)))
 
 
-def digit_picker(state: LabState, T: Translator, n_test: int) -> str:
-    """The source of the digit (test set or the last drawing) and its controls; returns the source."""
+def fingerprint(model: MLP) -> str:
+    """A short digest of the weights: the same model (even retrained in place) gets a new one."""
+    h = hashlib.blake2b(digest_size=16)
+    for name, a in model.params().items():
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(a).view(np.uint8))
+    return h.hexdigest()
+
+
+def starting_index(state: LabState, model: MLP) -> int:
+    """Until the user picks a digit: the first test digit the active model is unsure of
+    (mlp_core.walkthrough.instructive_index), remembered per model for the session."""
+    if state.extra.get(CHOSEN):
+        return state.maths_index
+    key = fingerprint(model)
+    cached = state.extra.get("maths_start")
+    if cached is None or cached[0] != key:
+        data = get_dataset()
+        cached = (key, instructive_index(model, data.x_test, data.y_test))
+        state.extra["maths_start"] = cached
+    state.maths_index = cached[1]
+    return state.maths_index
+
+
+def digit_picker(state: LabState, T: Translator, n_test: int, model: MLP) -> str:
+    """The source of the digit (test set or the last drawing) and its controls; returns the source.
+    Starts on a digit ``model`` is unsure of, and keeps the user's choice once there is one."""
     if state.last_drawing is None:
         state.maths_source = "test"
     else:
@@ -307,6 +406,7 @@ def digit_picker(state: LabState, T: Translator, n_test: int) -> str:
             args=("maths_source", key),
         )
     if state.maths_source == "test":
+        starting_index(state, model)
         state.maths_index = min(max(int(state.maths_index), 0), n_test - 1)
         left, middle, right = st.columns([2, 1, 1], vertical_alignment="bottom")
         with left:
@@ -316,8 +416,7 @@ def digit_picker(state: LabState, T: Translator, n_test: int) -> str:
                 0,
                 n_test - 1,
                 key="maths_index",
-                on_change=_set,
-                args=("maths_index", "maths_index"),
+                on_change=_slider_index,
             )
         middle.button(T("maths.random"), key="maths_random", on_click=_random_digit, args=(n_test,), width="stretch")
         right.button(T("maths.wrong"), key="maths_wrong", on_click=_wrong_digit, width="stretch")
@@ -391,11 +490,12 @@ def forward_section(T: Translator, w: Walkthrough) -> None:
         config=CHART,
         key="maths_z",
     )
-    st.caption(T("maths.z_caption", hidden=H))
+    z_text, theta_text = ("z = Wₕ x + bₕ", "θ = Wₒ h + bₒ") if w.db_o is not None else ("z = Wₕ x", "θ = Wₒ h")
+    st.caption(T("maths.z_caption", hidden=H, z=z_text))
     left, right = st.columns(2, gap="large")
     with left:
         st.plotly_chart(vector_bars(w.theta, x_title=T("maths.col_class"), height=220), config=CHART, key="maths_theta")
-        st.caption(T("maths.theta_caption"))
+        st.caption(T("maths.theta_caption", theta=theta_text))
     with right:
         st.plotly_chart(probability_bars(w.y_hat, highlight=w.label, height=220), config=CHART, key="maths_yhat")
         st.caption(T("maths.yhat_caption"))
@@ -429,9 +529,9 @@ def backward_section(T: Translator, w: Walkthrough) -> None:
         hide_index=True,
         width="stretch",
         column_config={
-            "θ": st.column_config.NumberColumn(format="%.4f"),
-            "ŷ": st.column_config.NumberColumn(format="%.4g"),
-            "δ₁ = ŷ − y": st.column_config.NumberColumn(format="%.4g"),
+            "θ": st.column_config.NumberColumn(format=column_format(w.theta)),
+            "ŷ": st.column_config.NumberColumn(format=column_format(w.y_hat)),
+            "δ₁ = ŷ − y": st.column_config.NumberColumn(format=column_format(w.delta_1)),
         },
         key="maths_classes",
     )
@@ -453,7 +553,10 @@ def backward_section(T: Translator, w: Walkthrough) -> None:
             hidden_table(T, w),
             hide_index=True,
             width="stretch",
-            column_config={c: st.column_config.NumberColumn(format="%.4g") for c in ("z", "h", "δ₂")},
+            column_config={
+                c: st.column_config.NumberColumn(format=column_format(v))
+                for c, v in (("z", w.z), ("h", w.h), ("δ₂", w.delta_2))
+            },
             key="maths_hidden",
         )
 
@@ -476,11 +579,12 @@ def backward_section(T: Translator, w: Walkthrough) -> None:
     )
     st.caption(T("maths.dwo_caption", hidden=H))
     units = np.argsort(-np.abs(w.delta_2), kind="stable")[: min(N_UNIT_IMAGES, H)]
+    unit_format = column_format(w.delta_2[units], decimals=3, digits=3)
     st.caption(T("maths.dwh_caption", hidden=H, n=len(units)))
     st.plotly_chart(
         signed_image_grid(
             [w.dW_h[j].reshape(28, 28) for j in units],
-            [T("maths.unit_title", unit=int(j), value=f"{w.delta_2[j]:.3g}") for j in units],
+            [T("maths.unit_title", unit=int(j), value=unit_format % _zero(w.delta_2[j])) for j in units],
             height=340,
         ),
         config={**CHART, "staticPlot": True},
@@ -511,14 +615,16 @@ def check_section(T: Translator, rows: list[GradCheckRow], eps: float, loss: flo
     st.subheader(T("maths.check_header"))
     st.write(T("maths.check_text"))
     st.latex(F_CHECK.replace("EPS", str(round(np.log10(eps)))))
+    # a and n in one format, with 8 significant digits of the smallest: they should agree to the last
+    compared = significant_format([v for r in rows for v in (r.analytic, r.numeric)])
     st.dataframe(
         check_table(T, rows),
         hide_index=True,
         width="stretch",
         height=35 * (len(rows) + 1) + 3,  # every row, no scrolling
         column_config={
-            T("maths.col_analytic"): st.column_config.NumberColumn(format="%.8e"),
-            T("maths.col_numeric"): st.column_config.NumberColumn(format="%.8e"),
+            T("maths.col_analytic"): st.column_config.NumberColumn(format=compared),
+            T("maths.col_numeric"): st.column_config.NumberColumn(format=compared),
             T("maths.col_rel"): st.column_config.NumberColumn(format="%.1e"),
         },
         key="maths_check",
@@ -562,7 +668,7 @@ def step_result(T: Translator, step: SGDStep, label: int) -> None:
         probability_shift(
             step.y_hat_before,
             step.y_hat_after,
-            names=(T("maths.before"), T("maths.after")),
+            names=(T("maths.before"), T("maths.after"), T("maths.after_true", digit=label)),
             highlight=label,
             height=240,
         ),
@@ -674,10 +780,13 @@ def tiny_given(T: Translator, state: LabState, w: Walkthrough, lr: float) -> Non
 
 def tiny_forward(T: Translator, w: Walkthrough) -> None:
     st.subheader(T("maths.forward_header"))
-    terms = " + ".join(rf"{_paren(a)} \cdot {_paren(b)}" for a, b in zip(w.W_h[0], w.x, strict=True))
+    products = [rf"{_paren(a)} \cdot {_paren(b)}" for a, b in zip(w.W_h[0], w.x, strict=True)]
+    # two products per line and the result on a line of its own: fits a phone whatever the weights
+    halves = [" + ".join(products[i : i + 2]) for i in range(0, len(products), 2)]
+    z_1 = chain("z_1", f"= {halves[0]}", *(rf"\quad + {half}" for half in halves[1:]), f"= {num(w.z[0])}")
     left, right = st.columns(2)  # two columns of formulas on a laptop, one after the other on a phone
     left.latex(chain("z", r"= W_h\,x", f"= {bmatrix(w.W_h)} {bmatrix(w.x)}", f"= {bmatrix(w.z)}"))
-    right.latex(rf"z_1 = {terms} = {num(w.z[0])}")
+    right.latex(z_1)
     right.latex(rf"h = \operatorname{{ReLU}}(z) = \operatorname{{ReLU}}{bmatrix(w.z)} = {bmatrix(w.h)}")
     off = [str(j + 1) for j in range(w.hidden) if w.z[j] <= 0]
     if off:

@@ -8,6 +8,7 @@ plain attributes, never only in widget keys.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +17,7 @@ import numpy as np
 from mlp_core.config import TrainConfig
 from mlp_core.io import SavedModel
 from mlp_core.model import MLP
-from mlp_core.train import Trainer
+from mlp_core.train import DIVERGED, Trainer
 
 from .i18n import DEFAULT_LANGUAGE
 
@@ -30,7 +31,8 @@ class RunSummary:
     number: int  # 1, 2, ... within the session
     config: TrainConfig
     history: list[dict]  # EpochRecord.to_dict() per epoch
-    status: str  # "finished", "diverged", "paused", ...
+    status: str  # "finished", "diverged", "stopped"
+    seconds: float | None = None  # seconds spent training (evaluation excluded)
 
 
 @dataclass
@@ -46,6 +48,15 @@ class LabState:
     preset_base: str = "original"  # the preset whose other fields (schedule, dtype, ...) a custom run keeps
     train_running: bool = False  # True while the live panel trains a chunk per tick (False = paused)
     run_number: int = 0  # the current trainer's run number (its RunSummary.number once stored)
+    # The session's last usable trained model from before the current run (None: none), and
+    # the source that was active when the current run started. A run that diverges never
+    # becomes the active model: the session goes back to that source (see trained_model).
+    kept_trained: SavedModel | None = None
+    active_before_run: str = DEFAULT
+    settings_open: bool = True  # the Train page's settings panel is open (it closes while a run exists)
+    # Held while a chunk trains: Pause, Start and Reset wait for it, so no batch is trained
+    # after they return (with runner.fastReruns, a click's rerun runs while the tick's chunk still trains).
+    train_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
     overlay_runs: list[int] = field(default_factory=list)  # earlier runs drawn behind the current curves
     weight_units: list[int] | None = None  # hidden units whose first-layer weights are drawn (None = default)
     upload_error: str = ""  # the ModelFileError code of the last refused upload ("" = no problem)
@@ -66,7 +77,7 @@ class LabState:
     maths_source: str = "test"  # "test" (a test-set digit) or "drawing" (last_drawing)
     maths_index: int = 0  # test-set index of the digit walked through
     maths_drawing_label: int | None = None  # the class the user says the drawing is (None: the prediction)
-    maths_lr: float = 0.1  # learning rate of the one-step demo
+    maths_lr: float = 0.001  # learning rate of the one-step demo: a visible step, not a jump to 100 %
     maths_check_seed: int = 0  # which weights the gradient check samples
     tiny_model: MLP | None = None  # the tiny network's weights at the start of this round (None: the starting ones)
     tiny_stage: int = 0  # 0 given, 1 forward done, 2 backward done, 3 update computed
@@ -75,13 +86,15 @@ class LabState:
 
 
 def trained_model(state: LabState) -> SavedModel | None:
-    """The session's trained model as a SavedModel, or None before any training."""
+    """The session's trained model as a SavedModel (its meta["run"] is the run's number):
+    the current run's, unless it has not trained yet or diverged, in which case the last
+    usable one from before it; None when there is none."""
     tr = state.trainer
-    if tr is None or tr.batches_done == 0:
-        return None
+    if tr is None or tr.batches_done == 0 or tr.status == DIVERGED:
+        return state.kept_trained
     return SavedModel(
         model=tr.model,
         config=tr.config,
         history=[r.to_dict() for r in tr.history],
-        meta={"name": "session", "source": TRAINED},
+        meta={"name": "session", "source": TRAINED, "run": state.run_number},
     )

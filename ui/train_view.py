@@ -20,11 +20,23 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from mlp_core.config import PRESETS, TrainConfig, preset
 from mlp_core.io import ERROR_CODES, ModelFileError, load_model, model_to_bytes
 from mlp_core.metrics import Evaluation, evaluate
-from mlp_core.train import Trainer
+from mlp_core.train import DIVERGED, Trainer, suggested_lr
 
-from .common import choice_key, get_dataset, get_gate, get_state, session_id
+from .common import (
+    KEYS_OPTIMIZER,
+    OPTIMIZER_CHOICES,
+    active_model,
+    choice_key,
+    decimal,
+    get_dataset,
+    get_gate,
+    get_state,
+    model_label,
+    percent,
+    session_id,
+)
 from .i18n import DEFAULT_LANGUAGE
-from .state import DEFAULT, TRAINED, UPLOADED, LabState, RunSummary
+from .state import DEFAULT, TRAINED, UPLOADED, LabState, RunSummary, trained_model
 
 Translator = Callable[..., str]
 # Why an upload was refused, one sentence per mlp_core.io.ERROR_CODES entry (same order)
@@ -49,14 +61,11 @@ CUSTOM = "custom"
 PRESET_CHOICES = tuple(PRESETS)
 KEYS_PRESET = ("train.preset_original", "train.preset_fast", "train.preset_robust")
 KEYS_PRESET_TEXT = ("train.preset_original_text", "train.preset_fast_text", "train.preset_robust_text")
-OPTIMIZER_CHOICES = ("sgd", "momentum", "adam")
-KEYS_OPTIMIZER = ("train.opt_sgd", "train.opt_momentum", "train.opt_adam")
 INIT_CHOICES = ("seed_uniform", "xavier", "he")
 KEYS_INIT = ("train.init_seed_uniform", "train.init_xavier", "train.init_he")
 KEYS_SCHEDULE = ("train.schedule_constant", "train.schedule_cosine")
 KEYS_METRIC = ("train.metric_full", "train.metric_running")
 KEYS_MOMENTUM = ("train.momentum_plain", "train.momentum_nesterov")
-KEYS_STATUS = ("train.status_finished", "train.status_diverged", "train.status_stopped")
 
 # The controls, in the order of TrainConfig's fields they set. n_train is the
 # training-set size shown to the user (all images = len(x_train), stored as 0).
@@ -77,6 +86,7 @@ CONTROLS = (
 FLOAT_CONTROLS = ("lr", "l2")
 
 UPLOAD_KEY = "train_upload"
+SETTINGS_KEY = "train_settings_panel"  # the expander around the controls
 OVERLAY_KEY = "train_overlay"
 UNITS_KEY = "train_units"
 # Bounds of the controls, tighter than TrainConfig's: one session's buffers stay
@@ -145,6 +155,7 @@ def restore_widgets(state: LabState) -> None:
     """
     wanted = {widget_key(name, state.lang): state.train_settings[name] for name in CONTROLS}
     wanted[overlay_key(state.lang)] = [n for n in state.overlay_runs if n in earlier_run_numbers(state)]
+    wanted[SETTINGS_KEY] = state.settings_open
     if state.trainer is not None:
         wanted[UNITS_KEY] = weight_units(state, state.trainer.model.hidden)
     for key, value in wanted.items():
@@ -180,20 +191,43 @@ def on_units() -> None:
     get_state().weight_units = list(st.session_state.get(UNITS_KEY) or [])
 
 
+def on_settings_panel() -> None:
+    """The settings panel was opened or closed by hand: keep it so across reruns and pages."""
+    get_state().settings_open = bool(st.session_state.get(SETTINGS_KEY))
+
+
 # --- the run ----------------------------------------------------------------------
 
 
+def stop_training(state: LabState) -> None:
+    """No batch is trained after this returns: the running flag is cleared, then a chunk
+    still training (in the script run of an earlier tick) is waited for; it stops after
+    its current batch."""
+    state.train_running = False
+    if state.train_lock.acquire(timeout=30):
+        state.train_lock.release()
+    if state.trainer is not None and state.trainer.done:  # that chunk ended the run
+        end_run(state)
+
+
 def start_run() -> None:
-    """Start a new run from the controls; the session's trained model becomes the active one."""
+    """Start a new run from the controls; its model becomes the active one while it trains,
+    and stays so unless it diverges (see end_run)."""
     state = get_state()
     data = get_dataset()
     try:
         config = config_from_settings(state, len(data.y_train))
     except ValueError:
         return  # the page shows the reason and keeps Start disabled
+    stop_training(state)
     store_run(state)
+    # What to go back to if the new run diverges: the model active now, and the last usable
+    # trained one (the current run's, or the one kept from before it).
+    state.active_before_run = active_model(state)[1]
+    state.kept_trained = trained_model(state)
     state.run_number = max([r.number for r in state.runs] + [state.run_number]) + 1
     state.trainer = Trainer(config, data)
+    state.settings_open = False  # the progress and the charts come up to the top
     # One batch now, so the model exists when the sidebar names the active model. Outside
     # the gate (a click should not queue behind the other sessions' chunks), but counted by
     # it, so that BLAS runs one thread per session when 30 people press Start together.
@@ -204,11 +238,28 @@ def start_run() -> None:
     state.active = TRAINED
     state.train_running = not state.trainer.done
     if state.trainer.done:
+        end_run(state)
+
+
+def end_run(state: LabState) -> None:
+    """The current run finished or diverged. A finished run's model is the active one; a
+    diverged one's weights are barely trained, so the session goes back to the model that
+    was active when the run started."""
+    get_gate().leave(session_id())
+    state.train_running = False
+    with state.train_lock:  # once, whichever script run sees the end first
+        if any(r.number == state.run_number for r in state.runs):
+            return
+        if state.trainer.status == DIVERGED:
+            if state.active == TRAINED:
+                state.active = state.active_before_run
+        else:
+            state.active = TRAINED
         store_run(state)
 
 
 def pause_run() -> None:
-    get_state().train_running = False
+    stop_training(get_state())
     get_gate().leave(session_id())
 
 
@@ -218,12 +269,16 @@ def resume_run() -> None:
 
 
 def reset_run() -> None:
-    """Forget the current run (it stays in the list of runs if it trained at all)."""
+    """Forget the current run (it stays in the list of runs if it trained at all) and the
+    trained model: the session goes back to the uploaded or the bundled model."""
     state = get_state()
+    stop_training(state)
+    get_gate().leave(session_id())
     store_run(state)
     state.trainer = None
-    state.train_running = False
+    state.kept_trained = None  # no trained model is left to use
     state.train_cache = {}
+    state.settings_open = True
     if state.active == TRAINED:
         state.active = UPLOADED if state.uploaded is not None else DEFAULT
 
@@ -257,29 +312,32 @@ def train_chunk(state: LabState) -> bool:
     tr = state.trainer
     if tr is None or not state.train_running:
         return False
+
+    def stopped() -> bool:  # Pause, Start or Reset since this chunk began
+        return not state.train_running or state.trainer is not tr
+
     if not tr.done:
         start = time.perf_counter()
         gate = get_gate()
         # At most one chunk per core computes at once, in arrival order; a click while
         # this chunk waits for its turn (Pause, another page) ends the wait at once.
-        with gate.slot(session_id(), interrupt=_rerun_check()):
+        with gate.slot(session_id(), interrupt=_rerun_check()), state.train_lock:
+            if stopped():  # a click came while this chunk waited
+                return False
             budget = CHUNK_BATCHES or chunk_batches(gate.active_sessions(), state.train_cache.get("batch_cpu"))
             before, cpu = tr.batches_done, time.thread_time()
             if budget is not None:
-                tr.run(max_batches=budget)
+                tr.run(max_batches=budget, stop=stopped)
             else:
-                tr.run(max_seconds=CHUNK_SECONDS)
+                tr.run(max_seconds=CHUNK_SECONDS, stop=stopped)
             cpu, done = time.thread_time() - cpu, tr.batches_done - before
             if done and gate.blas_threads() == 1:  # BLAS computed in this thread: its CPU time is the chunk's
                 best = state.train_cache.get("batch_cpu")
                 state.train_cache["batch_cpu"] = min(best or float("inf"), cpu / done)
         # Wall time including the end-of-epoch evaluations, for an honest "time left".
         state.train_cache["wall"] = state.train_cache.get("wall", 0.0) + time.perf_counter() - start
-    if tr.done:
-        get_gate().leave(session_id())
-        state.train_running = False
-        state.active = TRAINED
-        store_run(state)
+    if tr.done and state.trainer is tr:
+        end_run(state)
         return True
     return False
 
@@ -297,7 +355,8 @@ def store_run(state: LabState) -> None:
     if tr is None or tr.batches_done == 0 or any(r.number == state.run_number for r in state.runs):
         return
     status = tr.status if tr.done else "stopped"
-    state.runs.append(RunSummary(state.run_number, tr.config, [r.to_dict() for r in tr.history], status))
+    history = [r.to_dict() for r in tr.history]
+    state.runs.append(RunSummary(state.run_number, tr.config, history, status, seconds=tr.train_seconds))
 
 
 def seconds_left(state: LabState) -> float | None:
@@ -334,20 +393,18 @@ def overlay_lines(state: LabState, metric: str, T: Translator) -> list[dict]:
 
 
 def run_rows(state: LabState, T: Translator, total: int) -> list[dict]:
-    """One table row per run of the session: settings and final numbers."""
+    """One table row per run of the session, the test accuracy first (what a narrow screen
+    shows), then how the run ended, its settings and its training accuracy."""
     rows = []
     for run in state.runs:
         last = run.history[-1] if run.history else {}
         rows.append(
             {
                 T("train.col_run"): run.number,
-                T("train.col_setup"): setup_text(run.config, T),
-                T("train.col_data"): run.config.train_size or total,
-                T("train.col_epochs"): f"{len(run.history)} / {run.config.epochs}",
-                T("train.col_status"): status_text(run.status, T),
-                T("train.col_train_acc"): f"{last['train_accuracy']:.2%}" if last else "—",
-                T("train.col_test_acc"): f"{last['test_accuracy']:.2%}" if last else "—",
-                T("train.col_time"): duration(last.get("train_seconds"), T) if last else "—",
+                T("train.col_test_acc"): percent(last["test_accuracy"], T) if last else "—",
+                T("train.col_result"): result_text(run, T),
+                T("train.col_setup"): setup_text(run.config, T, total),
+                T("train.col_train_acc"): percent(last["train_accuracy"], T) if last else "—",
             }
         )
     return rows
@@ -456,6 +513,14 @@ def weight_units(state: LabState, hidden: int) -> list[int]:
     return units
 
 
+def confidence_text(confidence: float, T: Translator) -> str:
+    """A mistake's confidence with one decimal; above 99.95 % it would round to a
+    "100.0%" it is not, so it reads ">99.9%"."""
+    if confidence >= 0.9995:
+        return ">" + percent(0.999, T, 1)
+    return percent(confidence, T, 1)
+
+
 def most_confident_mistakes(labels: np.ndarray, result: Evaluation, n: int) -> np.ndarray:
     """Indices of up to n misclassified examples, the most confident first."""
     wrong = np.flatnonzero(result.predictions != labels)
@@ -467,33 +532,69 @@ def most_confident_mistakes(labels: np.ndarray, result: Evaluation, n: int) -> n
 
 
 def duration(seconds: float | None, T: Translator) -> str:
+    """0.8 s, 12 s, 2 min 5 s: one decimal under 10 seconds, whole seconds above."""
     if seconds is None:
         return "—"
+    if seconds < 9.95:
+        return T("train.seconds", s=decimal(seconds, 1, T))
     seconds = round(seconds)
     if seconds < 60:
         return T("train.seconds", s=seconds)
     return T("train.minutes", m=seconds // 60, s=seconds % 60)
 
 
-def status_text(status: str, T: Translator) -> str:
-    return T(f"train.status_{status}") if status in ("finished", "diverged", "stopped") else status
+def loss_text(loss: float, T: Translator) -> str:
+    """A loss as the page writes it everywhere: 0.193, 2.303, 12,870 (12 870 in Russian)."""
+    if not np.isfinite(loss):
+        return T("train.loss_nan")
+    return decimal(loss, 3 if abs(loss) < 1000 else 0, T)
 
 
-def divergence_message(tr: Trainer, T: Translator) -> str:
+def points_text(change: float, T: Translator) -> str:
+    """A change of accuracy (a difference of fractions) in percentage points: +28.3 pp."""
+    sign = "+" if change >= 0 else "-"  # ASCII: st.metric colours a delta by its first character
+    return sign + T("train.points", v=decimal(abs(100 * change), 1, T))
+
+
+def result_text(run: RunSummary, T: Translator) -> str:
+    """How a run ended, with its training time or where it stopped."""
+    if run.status == "finished":
+        return T("train.result_finished", time=duration(run.seconds, T))
+    if run.status == "diverged":
+        return T("train.result_diverged", epoch=len(run.history) + 1)
+    return T("train.result_stopped", done=len(run.history), epochs=run.config.epochs, time=duration(run.seconds, T))
+
+
+def divergence_message(state: LabState, T: Translator) -> str:
+    """What happened, what to try instead, and which model the other pages use now."""
+    tr = state.trainer
     loss = tr.diverged_loss
-    shown = f"{loss:.3g}" if loss is not None and np.isfinite(loss) else T("train.loss_nan")
-    lr = tr.config.lr
-    return T("train.diverged", epoch=tr.epoch + 1, loss=shown, lr=f"{lr:g}", suggestion=f"{lr / 10:g}")
+    _, source = active_model(state)
+    return T(
+        "train.diverged",
+        epoch=tr.epoch + 1,
+        loss=loss_text(loss, T) if loss is not None else T("train.loss_nan"),
+        lr=decimal_g(tr.config.lr, T),
+        suggestion=decimal_g(suggested_lr(tr.config), T),
+        model=model_label(state, source, T),
+    )
 
 
-def setup_text(config: TrainConfig, T: Translator) -> str:
-    """One line: shape, optimizer, learning rate, batch, data size."""
+def decimal_g(value: float, T: Translator) -> str:
+    """A setting's value as short as it goes (0.5, 0.001), in the language's number format."""
+    return f"{value:g}".replace(".", T("model.decimal_point"))
+
+
+def setup_text(config: TrainConfig, T: Translator, total: int) -> str:
+    """One line: shape, optimizer, learning rate, batch, training images, epochs."""
     return T(
         "train.setup",
         hidden=config.hidden,
         optimizer=T(KEYS_OPTIMIZER[OPTIMIZER_CHOICES.index(config.optimizer)]),
-        lr=f"{config.lr:g}",
+        lr=decimal_g(config.lr, T),
         batch=config.batch_size,
+        images=decimal(config.train_size or total, 0, T),
+        epochs=config.epochs,
     )
 
 

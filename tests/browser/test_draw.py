@@ -49,7 +49,7 @@ def draw_with_finger(page, strokes) -> None:
 
 
 def answer(page, digit: int):
-    return page.locator("[data-testid=stMarkdownContainer] h3").filter(has_text=re.compile(rf"It is a {digit}\b"))
+    return page.locator("[data-testid=stMarkdownContainer] h3").filter(has_text=re.compile(rf"It reads {digit}\b"))
 
 
 def tall_shot(page, name: str, size: dict) -> None:
@@ -63,6 +63,8 @@ def tall_shot(page, name: str, size: dict) -> None:
 def test_draw_read_teach_clear(page, app_url):
     open_page(page, app_url, "Draw")
     expect(page.get_by_text("Draw a digit on the canvas")).to_be_visible()
+    expect(page.get_by_text("Reading with: Bundled model")).to_be_visible()
+    assert page.locator("[data-testid=stRadio]").count() == 0  # one model: nothing to choose
     shot(page, "draw-empty-laptop")
     draw_with_mouse(page, SEVEN)
     expect(answer(page, 7)).to_be_visible(timeout=30_000)
@@ -94,4 +96,10 @@ def test_draw_on_a_phone_with_a_finger(page, app_url):
     expect(answer(page, 1)).to_be_visible(timeout=30_000)
     wait_idle(page)
     assert page.locator("[data-testid=stException]").count() == 0
+    # "teach it": the ten digits on one row, inside the screen
+    digits = page.locator("[class*=st-key-draw_label_] button")
+    expect(digits).to_have_count(10)
+    boxes = [digits.nth(i).bounding_box() for i in range(10)]
+    assert len({round(b["y"]) for b in boxes}) == 1, boxes
+    assert boxes[-1]["x"] + boxes[-1]["width"] <= PHONE["width"]
     tall_shot(page, "draw-phone", PHONE)

@@ -54,6 +54,31 @@ def tall_shot(page, name: str) -> None:
     page.set_viewport_size(size)
 
 
+# Display formulas wider than their box (they scroll sideways, so their right end is hidden), or a
+# box wider than its place on the page. A few pixels of a bracket's overhang do not count.
+OVERFLOWING = """() => [...document.querySelectorAll('[data-testid=stMain] .katex-display')].filter(e => {
+    const place = e.closest('[data-testid=stElementContainer]').getBoundingClientRect();
+    const box = e.getBoundingClientRect();
+    return e.scrollWidth > e.clientWidth + 4 || box.right > place.right + 1 || box.left < place.left - 1;
+}).map(e => e.textContent.slice(0, 60))"""
+
+
+def assert_tiny_formulas_fit(page) -> None:
+    """Every formula of the tiny network, results included, is visible without scrolling."""
+    overflowing = page.evaluate(OVERFLOWING)
+    assert not overflowing, f"formulas cut off at the right edge: {overflowing}"
+
+
+def assert_view_selector_on_one_row(page, lang: str) -> None:
+    boxes = [
+        page.locator(f".st-key-{choice_key('maths_view', lang)}").get_by_role("radio", name=t(key, lang)).bounding_box()
+        for key in KEYS_VIEW
+    ]
+    assert len({round(b["y"]) for b in boxes}) == 1, f"the view selector wraps: {boxes}"
+    width = page.viewport_size["width"]
+    assert all(b["x"] >= 0 and b["x"] + b["width"] <= width for b in boxes), boxes
+
+
 def assert_formulas_render(page, minimum: int) -> None:
     page.wait_for_timeout(300)  # KaTeX typesets right after the elements arrive
     assert page.locator("[data-testid=stException]").count() == 0
@@ -81,9 +106,11 @@ def test_every_formula_renders(page, app_url, lang):
     tall_shot(page, f"maths-live-{lang}-laptop")
 
     show(page, "tiny", lang)
-    tiny_round(page)
+    for _ in range(3):  # by round 3 the weights have three decimals: the longest lines
+        tiny_round(page)
     expect(page.get_by_text(t("maths.tiny_update_header", lang), exact=True)).to_be_visible()
     assert_formulas_render(page, 13)
+    assert_tiny_formulas_fit(page)
     tall_shot(page, f"maths-tiny-{lang}-laptop")
 
 
@@ -95,15 +122,20 @@ def test_on_a_phone(page, app_url, lang):
     page.set_viewport_size(PHONE)
     try:
         expect(page.get_by_role("heading", name=t("nav.maths", lang)).first).to_be_visible()
+        assert_view_selector_on_one_row(page, lang)
         assert_formulas_render(page, 14)
+        code = page.locator("[data-testid=stCode] pre").first
+        assert code.evaluate("e => e.scrollWidth <= e.clientWidth + 1"), "the batch code scrolls sideways"
         tall_shot(page, f"maths-derivation-{lang}-phone")
         show(page, "live", lang)
         page.wait_for_selector(".js-plotly-plot")
         assert_formulas_render(page, 6)
         tall_shot(page, f"maths-live-{lang}-phone")
         show(page, "tiny", lang)
-        tiny_round(page)
+        for _ in range(3):
+            tiny_round(page)
         assert_formulas_render(page, 13)
+        assert_tiny_formulas_fit(page)
         tall_shot(page, f"maths-tiny-{lang}-phone")
     finally:
         page.set_viewport_size(size)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 
-from browser_helpers import LAPTOP, PHONE, open_page, shot, wait_idle
+from browser_helpers import LAPTOP, PHONE, open_page, set_language, shot, wait_idle
 from playwright.sync_api import expect
 
 from mlp_core import load_model
@@ -89,6 +89,13 @@ def test_train_live_pause_resume_download(page, app_url, tmp_path):
     paused_at = last_batch_drawn(page)
     page.wait_for_timeout(2000)
     assert last_batch_drawn(page) == paused_at, "training went on while paused"
+    # Reruns while paused (here a language switch there and back) train nothing: the chunk
+    # that was training when Pause was clicked stopped before the paused page was drawn.
+    set_language(page, "ru", "Обучение")
+    assert last_batch_drawn(page) == paused_at, "a rerun trained while paused"
+    set_language(page, "en", "Train")
+    page.get_by_text("Paused. Resume continues").wait_for()
+    assert last_batch_drawn(page) == paused_at, "a rerun trained while paused"
     assert page.locator(".st-key-train_resume button").is_enabled()
     assert paused_at < BATCHES, "the run ended before it could be paused"
 
