@@ -391,7 +391,12 @@ class Session:
         return None
 
     def metrics(self) -> dict[str, str]:
-        return {el.metric.label: el.metric.body for el in self.elements.values() if el.WhichOneof("type") == "metric"}
+        # labels may say which epoch they are from ("Test accuracy (after epoch 3)"): keep the name
+        return {
+            el.metric.label.split(" (")[0]: el.metric.body
+            for el in self.elements.values()
+            if el.WhichOneof("type") == "metric"
+        }
 
     async def train(self, timeout: float) -> None:
         self.start_at = time.monotonic()
