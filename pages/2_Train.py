@@ -7,7 +7,7 @@ import streamlit as st
 from mlp_core.data import DatasetError
 from mlp_core.metrics import confusion_matrix
 from ui import train_view as tv
-from ui.common import decimal, get_dataset, get_state, model_summary, page_setup, percent
+from ui.common import decimal, get_dataset, get_state, model_summary, page_setup, percent, show_chart
 from ui.figures import ACCENT, BLUE, batch_loss_curve, confusion_figure, epoch_curves
 from ui.gate import freeze_startup_heap
 from ui.state import TRAINED, UPLOADED, trained_model
@@ -235,14 +235,16 @@ def draw_live() -> None:
     ch1, ch2, ch3 = st.columns(3)
     with ch1:
         st.markdown(f"**{T('train.chart_loss')}**")
-        st.plotly_chart(
+        show_chart(
+            T,
             epoch_curves(loss_lines, x_title=T("train.epoch"), y_title=T("train.loss"), epochs=n_epochs),
             key="train_chart_loss",
             width="stretch",
         )
     with ch2:
         st.markdown(f"**{T('train.chart_accuracy')}**")
-        st.plotly_chart(
+        show_chart(
+            T,
             epoch_curves(
                 acc_lines, x_title=T("train.epoch"), y_title=T("train.accuracy"), epochs=n_epochs, percent=True
             ),
@@ -253,7 +255,8 @@ def draw_live() -> None:
         st.markdown(f"**{T('train.chart_batches')}**")
         losses = tr.batch_losses[-tv.RECENT_BATCHES :] if tr is not None else []
         first = len(tr.batch_losses) - len(losses) + 1 if tr is not None else 1
-        st.plotly_chart(
+        show_chart(
+            T,
             batch_loss_curve(first, losses, name=T("train.loss"), x_title=T("train.batch")),
             key="train_chart_batches",
             width="stretch",
@@ -318,7 +321,8 @@ if tr is not None and tr.batches_done > 0:
         tab_cm, tab_wrong, tab_w = st.tabs([T("train.tab_confusion"), T("train.tab_mistakes"), T("train.tab_weights")])
         with tab_cm:
             cm = confusion_matrix(data.y_test, result.predictions)
-            st.plotly_chart(
+            show_chart(
+                T,
                 confusion_figure(cm, x_title=T("train.predicted"), y_title=T("train.true")),
                 key="train_confusion",
                 width="stretch",

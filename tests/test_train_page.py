@@ -10,6 +10,7 @@ a loop plays the role of the ticks.
 from __future__ import annotations
 
 import io
+import json
 import re
 from pathlib import Path
 
@@ -607,3 +608,15 @@ def test_settings_fold_away_while_a_run_exists():
     assert at.session_state[tv.SETTINGS_KEY] is False
     at.button(key="train_reset").click().run()
     assert state.settings_open and at.session_state[tv.SETTINGS_KEY] is True
+
+
+@pytest.mark.parametrize(("lang", "separators"), [("en", ".,"), ("ru", ",\u00a0")])
+def test_charts_write_numbers_as_the_language_does(lang, separators):
+    at = open_train(LabState(lang=lang))
+    small_run(at, n_train=1000, epochs=1)
+    at.button(key="train_start").click().run()
+    run_to_end(at)
+    charts = at.get("plotly_chart")
+    assert charts
+    for chart in charts:
+        assert json.loads(chart.proto.spec)["layout"]["separators"] == separators

@@ -19,6 +19,7 @@ from streamlit.runtime.scriptrunner import get_script_run_ctx
 from mlp_core.data import Dataset, load_mnist
 from mlp_core.io import SavedModel, load_default_model
 
+from .figures import with_separators
 from .gate import TrainingGate, limit_malloc_retention
 from .i18n import LANGUAGES, t
 from .state import DEFAULT, TRAINED, UPLOADED, LabState, trained_model
@@ -97,6 +98,11 @@ def decimal(value: float, digits: int, T: Translator) -> str:
 def percent(fraction: float, T: Translator, digits: int = 2) -> str:
     """A fraction as a percentage in the language's number format: 0.9244 -> 92.44% / 92,44%."""
     return decimal(100 * fraction, digits, T) + "%"
+
+
+def show_chart(T: Translator, fig, **kwargs) -> None:
+    """``st.plotly_chart`` with the language's number format on the axes and hovers (92,5 % in Russian)."""
+    st.plotly_chart(with_separators(fig, T("model.chart_separators")), **kwargs)
 
 
 def optimizer_label(name: str, T: Translator) -> str:

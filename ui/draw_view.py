@@ -15,7 +15,7 @@ from mlp_core.model import MLP
 from mlp_core.preprocess import Stages, canvas_to_mnist, ink_of
 from mlp_core.teach import teach
 
-from .common import Translator, active_model, choice_key, decimal, get_dataset, model_label
+from .common import Translator, active_model, choice_key, decimal, get_dataset, model_label, show_chart
 from .figures import contribution_map, hidden_activations, probability_bars_with_before
 from .state import DEFAULT, TRAINED, UPLOADED, LabState, trained_model
 
@@ -192,7 +192,8 @@ def show_reading(T: Translator, reading: Reading, before: np.ndarray | None) -> 
         )
     else:
         st.markdown(T("draw.answer", digit=reading.top, conf=f"{reading.confidence:.0%}"))
-    st.plotly_chart(
+    show_chart(
+        T,
         probability_bars_with_before(reading.probs, before, highlight=reading.top),
         config={"displayModeBar": False},
         key="draw_bars",
@@ -214,12 +215,12 @@ def show_inside(T: Translator, reading: Reading) -> None:
         active = int(np.count_nonzero(reading.h > 0))
         st.markdown(T("draw.hidden_title") if reading.has_biases else T("draw.hidden_title_nobias"))
         fig = hidden_activations(reading.h, x_title=T("draw.hidden_x"), y_title=T("draw.hidden_y"))
-        st.plotly_chart(fig, config={"displayModeBar": False}, key="draw_hidden")
+        show_chart(T, fig, config={"displayModeBar": False}, key="draw_hidden")
         st.caption(T("draw.hidden_text", active=active, total=len(reading.h)))
     with right:
         st.markdown(T("draw.pixels_title", digit=reading.top))
         fig = contribution_map(reading.contributions, hover=T("draw.pixel_hover", row="%{y}", col="%{x}"))
-        st.plotly_chart(fig, config={"displayModeBar": False}, key="draw_pixels")
+        show_chart(T, fig, config={"displayModeBar": False}, key="draw_pixels")
         total, bias, theta = (number(v, T) for v in shown_parts(reading))
         if reading.has_biases:
             st.caption(T("draw.pixels_text", digit=reading.top, total=total, bias=bias, theta=theta))

@@ -135,6 +135,17 @@ class SpecFigure(go.Figure):
         return self._spec
 
 
+
+def with_separators(fig: go.Figure, separators: str) -> go.Figure:
+    """``fig`` drawing its numbers (ticks, hovers) with these decimal and thousands
+    separators, Plotly's ``layout.separators`` (".," in English, ", " in Russian).
+    A SpecFigure's spec may be shared between draws: it gets a new one."""
+    if isinstance(fig, SpecFigure):
+        spec = fig.spec
+        return SpecFigure({**spec, "layout": {**spec.get("layout", {}), "separators": separators}})
+    fig.update_layout(separators=separators)
+    return fig
+
 def _template() -> dict:
     """The default template's spec (Streamlit's, once streamlit is imported), as go.Figure adds it."""
     name = pio.templates.default

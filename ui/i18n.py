@@ -27,6 +27,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "model.trained": {"en": "Trained in this session", "ru": "Обучена в этой сессии"},
     "model.trained_run": {"en": "Trained in this session (run {n})", "ru": "Обучена в этой сессии (запуск {n})"},
     "model.decimal_point": {"en": ".", "ru": ","},
+    "model.chart_separators": {"en": ".,", "ru": ",\u00a0"},  # Plotly: decimal point, then thousands separator
     "model.uploaded": {"en": "Uploaded: {name}", "ru": "Загружена: {name}"},
     "model.summary": {
         "en": "784-{hidden}-10, {optimizer}, epochs: {epochs}, test accuracy {acc}",

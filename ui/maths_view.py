@@ -25,7 +25,7 @@ from mlp_core.walkthrough import (
     tiny_model,
 )
 
-from .common import Translator, active_model, choice_key, get_dataset, get_state
+from .common import Translator, active_model, choice_key, get_dataset, get_state, show_chart
 from .figures import (
     BLUE,
     GREY,
@@ -460,7 +460,7 @@ def forward_section(T: Translator, w: Walkthrough) -> None:
     H = w.hidden
     left, right = st.columns([1, 2], gap="large")
     with left:
-        st.plotly_chart(digit_image(w.x.reshape(28, 28), height=200), config=CHART, key="maths_x")
+        show_chart(T, digit_image(w.x.reshape(28, 28), height=200), config=CHART, key="maths_x")
         st.caption(T("maths.x_caption"))
     with right:
         b_h, b_o = (" + b_h", " + b_o") if w.db_o is not None else ("", "")
@@ -485,7 +485,8 @@ def forward_section(T: Translator, w: Walkthrough) -> None:
         c3.metric(T("maths.loss"), short_number(w.E))
         c4.metric(T("maths.relu_off"), T("maths.relu_off_value", off=w.relu_off, hidden=H))
     colors = [BLUE if v > 0 else GREY for v in w.z]
-    st.plotly_chart(
+    show_chart(
+        T,
         vector_bars(w.z, colors=colors, labels=_unit_labels(H), x_title=T("maths.col_unit"), height=200),
         config=CHART,
         key="maths_z",
@@ -494,10 +495,10 @@ def forward_section(T: Translator, w: Walkthrough) -> None:
     st.caption(T("maths.z_caption", hidden=H, z=z_text))
     left, right = st.columns(2, gap="large")
     with left:
-        st.plotly_chart(vector_bars(w.theta, x_title=T("maths.col_class"), height=220), config=CHART, key="maths_theta")
+        show_chart(T, vector_bars(w.theta, x_title=T("maths.col_class"), height=220), config=CHART, key="maths_theta")
         st.caption(T("maths.theta_caption", theta=theta_text))
     with right:
-        st.plotly_chart(probability_bars(w.y_hat, highlight=w.label, height=220), config=CHART, key="maths_yhat")
+        show_chart(T, probability_bars(w.y_hat, highlight=w.label, height=220), config=CHART, key="maths_yhat")
         st.caption(T("maths.yhat_caption"))
 
 
@@ -536,7 +537,8 @@ def backward_section(T: Translator, w: Walkthrough) -> None:
         key="maths_classes",
     )
     st.caption(T("maths.table_caption"))
-    st.plotly_chart(
+    show_chart(
+        T,
         vector_bars(
             w.delta_2,
             colors=[BLUE if v > 0 else GREY for v in w.z],
@@ -566,7 +568,8 @@ def backward_section(T: Translator, w: Walkthrough) -> None:
         rf" \frac{{\partial E}}{{\partial W_h}} &= \delta_2^{{\top}} x^{{\top}} \in \mathbb{{R}}^{{{H}\times 784}}"
         r" \end{aligned}"
     )
-    st.plotly_chart(
+    show_chart(
+        T,
         signed_heatmap(
             w.dW_o,
             x_title=T("maths.col_unit"),
@@ -581,7 +584,8 @@ def backward_section(T: Translator, w: Walkthrough) -> None:
     units = np.argsort(-np.abs(w.delta_2), kind="stable")[: min(N_UNIT_IMAGES, H)]
     unit_format = column_format(w.delta_2[units], decimals=3, digits=3)
     st.caption(T("maths.dwh_caption", hidden=H, n=len(units)))
-    st.plotly_chart(
+    show_chart(
+        T,
         signed_image_grid(
             [w.dW_h[j].reshape(28, 28) for j in units],
             [T("maths.unit_title", unit=int(j), value=unit_format % _zero(w.delta_2[j])) for j in units],
@@ -664,7 +668,8 @@ def step_result(T: Translator, step: SGDStep, label: int) -> None:
     )
     if step.loss_after > step.loss_before:
         st.warning(T("maths.step_overshoot", lr=step.lr))
-    st.plotly_chart(
+    show_chart(
+        T,
         probability_shift(
             step.y_hat_before,
             step.y_hat_after,
