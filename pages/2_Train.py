@@ -311,7 +311,7 @@ if tr is not None and tr.batches_done > 0:
             st.caption(T("train.inside_diverged", n=state.run_number))
         numbers = dict(
             acc=percent(result.accuracy, T),
-            wrong=int(np.sum(result.predictions != data.y_test)),
+            wrong=decimal(int(np.sum(result.predictions != data.y_test)), 0, T),
             total=decimal(len(data.y_test), 0, T),
         )
         if tr.batch_index == 0:  # at the end of an epoch: the same weights as the figures above
@@ -388,6 +388,7 @@ with right:
     st.file_uploader(
         T("train.upload"), type=["npz"], key=tv.UPLOAD_KEY, on_change=tv.on_upload, help=T("train.upload_help")
     )
+    st.caption(T("train.upload_how"))  # the box's own words ("Upload", "16MB per file") are Streamlit's, in English
     if state.upload_error and st.session_state.get(tv.UPLOAD_KEY) is not None:
         st.error(tv.upload_error_text(state, T))
     elif state.uploaded is not None:

@@ -275,3 +275,17 @@ def test_a_model_without_biases_has_no_bias_clause(canvas):
     assert "h = ReLU(W_h x)" in text and "b_h" not in text
     assert "biases (" not in text and "has no biases" in text
     assert "−0.00" not in text and "-0.00" not in text
+
+
+def test_a_lesson_never_reads_zero_to_zero():
+    from ui.draw_view import lesson_percent
+    from ui.i18n import t
+
+    def en(key, **values):
+        return t(key, "en", **values)
+
+    def ru(key, **values):
+        return t(key, "ru", **values)
+
+    assert [lesson_percent(p, en) for p in (1e-5, 0.0042, 0.05, 0.5)] == ["<0.1%", "0.4%", "5.0%", "50%"]
+    assert lesson_percent(0.0042, ru) == "0,4%"

@@ -556,6 +556,7 @@ def test_accuracy_changes_and_times_are_written_the_languages_way():
     assert tv.duration(0.04, en) == "0.0 s" and tv.duration(9.4, en) == "9.4 s"
     assert tv.duration(12.4, en) == "12 s" and tv.duration(125, ru) == "2 мин 5 с"
     assert tv.points_text(0.28344, en) == "+28.3 pp" and tv.points_text(-0.0051, ru) == "-0,5 п.п."
+    assert tv.points_text(0.0004, en) is None and tv.points_text(-0.0004, ru) is None  # rounds to 0.0: no arrow
     assert tv.loss_text(12870.274, en) == "12,870" and tv.loss_text(0.19312, ru) == "0,193"
     assert tv.loss_text(12870.274, ru) == "12\u00a0870"
     assert tv.confidence_text(0.99996, en) == ">99.9%" and tv.confidence_text(0.8766, ru) == "87,7%"
@@ -620,3 +621,20 @@ def test_charts_write_numbers_as_the_language_does(lang, separators):
     assert charts
     for chart in charts:
         assert json.loads(chart.proto.spec)["layout"]["separators"] == separators
+
+
+def test_other_pages_say_an_unfinished_run_trains_only_on_the_train_page():
+    at = open_train()
+    small_run(at, n_train=2000, epochs=50)
+    at.button(key="train_start").click().run()
+    state = lab(at)
+    assert state.trainer.batches_done > 0 and not state.trainer.done
+    assert "Training:" in texts(at.sidebar.caption)
+    away = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    away.switch_page("pages/3_Draw.py")
+    away.session_state["lab"] = state
+    away.run()
+    assert not away.exception, [e.message for e in away.exception]
+    assert "It trains on while the Train page is open" in texts(away.sidebar.caption)
+    at.button(key="train_pause").click().run()
+    assert "paused" in texts(at.sidebar.caption)

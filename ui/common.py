@@ -121,6 +121,20 @@ def model_label(state: LabState, source: str, T: Translator) -> str:
     return T("model.default")
 
 
+def run_status(state: LabState, source: str, page_key: str, T: Translator) -> str | None:
+    """How far the active model's run is, when it is the current, unfinished run (else None):
+    a run trains only while the Train page is open, so other pages say so."""
+    tr = state.trainer
+    if source != TRAINED or tr is None or tr.done or tr.batches_done == 0:
+        return None
+    done, total = tr.epoch, tr.config.epochs
+    if not state.train_running:
+        return T("model.run_paused", done=done, total=total)
+    if page_key == "nav.train":
+        return T("model.run_training", done=done, total=total)
+    return T("model.run_away", done=done, total=total)
+
+
 def model_summary(saved: SavedModel, T: Translator) -> str:
     """One line: shape, optimizer, epochs and test accuracy of a model."""
     hidden = saved.model.hidden
@@ -177,4 +191,7 @@ def page_setup(title_key: str, *, layout: str = "wide") -> Translator:
         saved, source = active_model(state)
         st.caption(T("model.active"))
         st.markdown(f"**{model_label(state, source, T)}**  \n{model_summary(saved, T)}")
+        status = run_status(state, source, title_key, T)
+        if status:
+            st.caption(status)
     return T

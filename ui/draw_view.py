@@ -296,14 +296,22 @@ def teach_panel(T: Translator, state: LabState, reading: Reading) -> None:
             T(
                 "draw.lesson",
                 label=d,
-                before=f"{last.probs_before[d]:.0%}",
-                after=f"{last.probs_after[d]:.0%}",
+                before=lesson_percent(last.probs_before[d], T),
+                after=lesson_percent(last.probs_after[d], T),
                 acc_before=number(100 * last.acc_before, T, 1) + "%",
                 acc_after=number(100 * last.acc_after, T, 1) + "%",
                 n=EVAL_DIGITS,
             )
         )
         st.caption(T("draw.lessons_count", count=len(state.draw_lessons)))
+
+
+def lesson_percent(p: float, T: Translator) -> str:
+    """A probability as a lesson moved it: whole percents, but one decimal below 10 % and
+    "<0.1%" below that, so a small move never reads "0% -> 0%"."""
+    if p < 0.001:
+        return "<" + number(0.1, T, 1) + "%"
+    return number(100 * p, T, 1 if p < 0.1 else 0) + "%"
 
 
 def model_line(state: LabState, T: Translator, source: str) -> str:

@@ -27,6 +27,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "model.trained": {"en": "Trained in this session", "ru": "Обучена в этой сессии"},
     "model.trained_run": {"en": "Trained in this session (run {n})", "ru": "Обучена в этой сессии (запуск {n})"},
     "model.decimal_point": {"en": ".", "ru": ","},
+    # an unfinished run that is the active model, under its name in the sidebar
+    "model.run_training": {"en": "Training: {done} of {total} epochs done.", "ru": "Обучается: готово эпох {done} из {total}."},
+    "model.run_paused": {
+        "en": "Unfinished: {done} of {total} epochs, paused.",
+        "ru": "Не доучена: эпох {done} из {total}, на паузе.",
+    },
+    "model.run_away": {
+        "en": "Unfinished: {done} of {total} epochs. It trains on while the Train page is open.",
+        "ru": "Не доучена: эпох {done} из {total}. Обучение продолжится, когда откроете страницу «Обучение».",
+    },
     "model.chart_separators": {"en": ".,", "ru": ",\u00a0"},  # Plotly: decimal point, then thousands separator
     "model.uploaded": {"en": "Uploaded: {name}", "ru": "Загружена: {name}"},
     "model.summary": {
@@ -259,8 +269,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # --- train page ----------------------------------------------------------
     "train.intro": {
-        "en": "Train the notebook's network on MNIST and watch it learn. Pick a preset, change what you like and press Start. The run stays in this session: switch pages, come back, and it is still here.",
-        "ru": "Обучите сеть из ноутбука на MNIST и посмотрите, как она учится. Выберите пресет, поменяйте что хотите и нажмите «Старт». Запуск хранится в сессии: можно уйти на другую страницу и вернуться — он никуда не денется.",
+        "en": "Train the notebook's network on MNIST and watch it learn. Pick a preset, change what you like and press Start. The run stays in this session: switch pages, come back, and it is still here. It trains while this page is open.",
+        "ru": "Обучите сеть из ноутбука на MNIST и посмотрите, как она учится. Выберите пресет, поменяйте что хотите и нажмите «Старт». Запуск хранится в сессии: можно уйти на другую страницу и вернуться — он никуда не денется. Обучение идёт, пока открыта эта страница.",
     },
     "train.preset": {"en": "Preset", "ru": "Пресет"},
     "train.settings": {"en": "Settings: {summary}", "ru": "Настройки: {summary}"},
@@ -494,6 +504,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "Загружена ранее: {name} ({summary}).",
     },
     "train.use_uploaded": {"en": "Use the uploaded model", "ru": "Использовать загруженную модель"},
+    "train.upload_how": {
+        "en": "Drop a model file (.npz, up to 16 MB) on the box, or press Upload to choose one.",
+        "ru": "Перетащите файл модели (.npz, до 16 МБ) в это поле или нажмите Upload, чтобы выбрать его.",
+    },
     "train.upload_detail": {"en": "What the check found: {detail}", "ru": "Что нашла проверка: {detail}"},
     # why an uploaded model file was refused: one sentence per mlp_core.io.ERROR_CODES entry
     "modelfile.not_model": {

@@ -550,8 +550,11 @@ def loss_text(loss: float, T: Translator) -> str:
     return decimal(loss, 3 if abs(loss) < 1000 else 0, T)
 
 
-def points_text(change: float, T: Translator) -> str:
-    """A change of accuracy (a difference of fractions) in percentage points: +28.3 pp."""
+def points_text(change: float, T: Translator) -> str | None:
+    """A change of accuracy (a difference of fractions) in percentage points: +28.3 pp;
+    None (no arrow at all) when it rounds to 0.0, which is no change worth colouring."""
+    if round(abs(100 * change), 1) == 0:
+        return None
     sign = "+" if change >= 0 else "-"  # ASCII: st.metric colours a delta by its first character
     return sign + T("train.points", v=decimal(abs(100 * change), 1, T))
 
