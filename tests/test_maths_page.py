@@ -379,3 +379,11 @@ def test_russian_headings_are_russian():
             text = re.sub(r"\{\w+\}", "", CATALOGUE[key]["ru"])  # placeholders are not words
             words = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
             assert words <= allowed, (key, words - allowed)
+
+
+def test_tiny_values_on_the_whiteboard_never_read_zero():
+    assert mv.tex_num(2.34e-5) == r"2.3 \times 10^{-5}"
+    assert mv.tex_num(-1e-9) == r"-1.0 \times 10^{-9}"
+    assert mv.tex_num(0.0) == "0" and mv.tex_num(-0.0) == "0"
+    assert mv.tex_num(0.1234) == "0.123" and mv.tex_num(0.0004) == r"4.0 \times 10^{-4}"
+    assert r"\times" in mv.bmatrix(np.array([1e-6, 0.5]))

@@ -691,12 +691,23 @@ def num(v: float, decimals: int = 3) -> str:
     return "0" if text in ("-0", "") else text
 
 
+def tex_num(v: float, decimals: int = 3) -> str:
+    """num() for KaTeX, except that a value too small for ``decimals`` decimals keeps two
+    significant digits (1.2 \\times 10^{-5}) instead of reading 0: with a large step the
+    gradients of a sure network are tiny, yet they still move the weights."""
+    v = _zero(v)
+    if v != 0 and abs(v) < 0.5 * 10.0**-decimals:
+        mantissa, exponent = f"{v:.1e}".split("e")
+        return rf"{mantissa} \times 10^{{{int(exponent)}}}"
+    return num(v, decimals)
+
+
 def bmatrix(a: np.ndarray, decimals: int = 3) -> str:
     """A 1-D array as a column, a 2-D array as it is, in KaTeX's bmatrix."""
     a = np.asarray(a, dtype=float)
     if a.ndim == 1:
         a = a[:, None]
-    body = r" \\ ".join(" & ".join(num(v, decimals) for v in row) for row in a)
+    body = r" \\ ".join(" & ".join(tex_num(v, decimals) for v in row) for row in a)
     return r"\begin{bmatrix} " + body + r" \end{bmatrix}"
 
 
@@ -705,7 +716,7 @@ def row_matrix(a: np.ndarray, decimals: int = 3) -> str:
 
 
 def _paren(v: float) -> str:
-    return f"({num(v)})" if v < 0 else num(v)
+    return f"({tex_num(v)})" if v < 0 else tex_num(v)
 
 
 def current_tiny(state: LabState) -> MLP:
@@ -788,7 +799,7 @@ def tiny_forward(T: Translator, w: Walkthrough) -> None:
     products = [rf"{_paren(a)} \cdot {_paren(b)}" for a, b in zip(w.W_h[0], w.x, strict=True)]
     # two products per line and the result on a line of its own: fits a phone whatever the weights
     halves = [" + ".join(products[i : i + 2]) for i in range(0, len(products), 2)]
-    z_1 = chain("z_1", f"= {halves[0]}", *(rf"\quad + {half}" for half in halves[1:]), f"= {num(w.z[0])}")
+    z_1 = chain("z_1", f"= {halves[0]}", *(rf"\quad + {half}" for half in halves[1:]), f"= {tex_num(w.z[0])}")
     left, right = st.columns(2)  # two columns of formulas on a laptop, one after the other on a phone
     left.latex(chain("z", r"= W_h\,x", f"= {bmatrix(w.W_h)} {bmatrix(w.x)}", f"= {bmatrix(w.z)}"))
     right.latex(z_1)
@@ -798,14 +809,17 @@ def tiny_forward(T: Translator, w: Walkthrough) -> None:
         right.caption(T("maths.tiny_relu_note", units=", ".join(off)))
     left, right = st.columns(2)
     left.latex(chain(r"\theta", r"= W_o\,h", f"= {bmatrix(w.W_o)} {bmatrix(w.h)}", f"= {bmatrix(w.theta)}"))
-    denominator = " + ".join(rf"e^{{{num(t)}}}" for t in w.theta)
+    denominator = " + ".join(rf"e^{{{tex_num(t)}}}" for t in w.theta)
     lines = [r"\hat{y} &= \operatorname{softmax}(\theta)"] + [
-        rf"\hat{{y}}_{{{k + 1}}} &= \frac{{e^{{{num(t)}}}}}{{{denominator}}} = {num(w.y_hat[k])}"
+        rf"\hat{{y}}_{{{k + 1}}} &= \frac{{e^{{{tex_num(t)}}}}}{{{denominator}}} = {tex_num(w.y_hat[k])}"
         for k, t in enumerate(w.theta)
     ]
     right.latex(r"\begin{aligned} " + r" \\[8pt] ".join(lines) + r" \end{aligned}")
     k = w.label
-    right.latex(rf"E = -\ln \hat{{y}}_{{{k + 1}}} = -\ln {num(w.y_hat[k])} = {num(w.E)}")
+    if w.E >= 1e-3:
+        right.latex(rf"E = -\ln \hat{{y}}_{{{k + 1}}} = -\ln {num(w.y_hat[k])} = {num(w.E)}")
+    else:  # ŷ rounds to 1 while E is not 0: show E itself
+        right.latex(rf"E = -\ln \hat{{y}}_{{{k + 1}}} = {tex_num(w.E)}")
 
 
 def tiny_backward(T: Translator, w: Walkthrough) -> None:
@@ -866,11 +880,11 @@ def tiny_update(T: Translator, w: Walkthrough, step: SGDStep) -> None:
             )
         )
     c1, c2 = st.columns(2)
-    c1.metric(T("maths.loss_before"), num(step.loss_before, 4))
+    c1.metric(T("maths.loss_before"), short_number(step.loss_before))
     c2.metric(
         T("maths.loss_after"),
-        num(step.loss_after, 4),
-        f"{step.loss_after - step.loss_before:+.4f}",
+        short_number(step.loss_after),
+        short_number(step.loss_after - step.loss_before, sign=True),
         delta_color="inverse",
     )
     st.caption(T("maths.tiny_next"))
