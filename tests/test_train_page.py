@@ -39,6 +39,16 @@ def open_train(lab: LabState | None = None) -> AppTest:
     return at
 
 
+def open_draw(state: LabState) -> AppTest:
+    """The Draw page in a second browser tab of the same session (the same LabState)."""
+    draw = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    draw.switch_page("pages/3_Draw.py")
+    draw.session_state["lab"] = state
+    draw.run()
+    assert not draw.exception, [e.message for e in draw.exception]
+    return draw
+
+
 def lab(at: AppTest) -> LabState:
     return at.session_state["lab"]
 
@@ -323,11 +333,7 @@ def test_a_diverged_run_never_replaces_the_model_trained_before():
     assert "Trained in this session (run 1)" in texts(at.sidebar.markdown)
     assert "Active model now: Trained in this session (run 1)." in texts(at.error)
     assert [r.status for r in state.runs] == ["finished", "diverged"]
-    draw = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    draw.switch_page("pages/3_Draw.py")
-    draw.session_state["lab"] = state
-    draw.run()
-    assert not draw.exception, [e.message for e in draw.exception]
+    draw = open_draw(state)
     assert "Trained in this session (run 1)" in texts(draw.sidebar.markdown)
     # A third run that finishes becomes the active model; Reset forgets every trained model.
     set_control(at, "lr", 0.5)
@@ -630,11 +636,7 @@ def test_other_pages_say_an_unfinished_run_trains_only_on_the_train_page():
     state = lab(at)
     assert state.trainer.batches_done > 0 and not state.trainer.done
     assert "Training:" in texts(at.sidebar.caption)
-    away = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    away.switch_page("pages/3_Draw.py")
-    away.session_state["lab"] = state
-    away.run()
-    assert not away.exception, [e.message for e in away.exception]
+    away = open_draw(state)
     assert "It trains on while the Train page is open" in texts(away.sidebar.caption)
     at.button(key="train_pause").click().run()
     assert "paused" in texts(at.sidebar.caption)
