@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mlp_core.io import load_default_model
+from mlp_core.io import SavedModel, load_default_model
 from mlp_core.sketches import draw_digit
 from ui.state import LabState
 
@@ -289,3 +289,23 @@ def test_a_lesson_never_reads_zero_to_zero():
 
     assert [lesson_percent(p, en) for p in (1e-5, 0.0042, 0.05, 0.5)] == ["<0.1%", "0.4%", "5.0%", "50%"]
     assert lesson_percent(0.0042, ru) == "0,4%"
+
+
+def test_lessons_set_aside_when_the_model_changes_are_announced(canvas):
+    at = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
+    (picker,) = at.segmented_control
+    picker.set_value(4)
+    at.button("draw_teach").click().run()
+    state = at.session_state["lab"]
+    assert len(state.draw_lessons) == 1
+    # the model changes under the lesson (here: another model is uploaded and chosen)
+    other = load_default_model().model.copy()  # a copy: the bundled model is shared and must not change
+    other.W_o += 0.01
+    state.uploaded = SavedModel(model=other)
+    state.uploaded_name, state.active = "other.npz", "uploaded"
+    at.run()
+    assert not at.exception
+    assert at.session_state["lab"].draw_lessons == []
+    assert "Your lessons (1) were for this model as it was before" in texts(at)
+    at.button("draw_teach").click().run()  # a new lesson: the note has done its job
+    assert "were for this model as it was before" not in texts(at)

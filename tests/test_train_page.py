@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mlp_core import ModelFileError, load_mnist, load_model, model_to_bytes, preset, train
+from mlp_core import ModelFileError, Trainer, load_mnist, load_model, model_to_bytes, preset, train
 from ui import train_view as tv
 from ui.common import active_model
 from ui.i18n import t
@@ -640,3 +640,14 @@ def test_other_pages_say_an_unfinished_run_trains_only_on_the_train_page():
     assert "It trains on while the Train page is open" in texts(away.sidebar.caption)
     at.button(key="train_pause").click().run()
     assert "paused" in texts(at.sidebar.caption)
+
+
+def test_time_left_leaves_out_the_cold_first_batch():
+    state = LabState()
+    state.trainer = Trainer(preset("fast", train_size=2560, epochs=2), load_mnist())  # 10 batches an epoch
+    state.trainer.run(max_batches=1)
+    state.train_cache = {"wall": 1.0, "wall_first": 1.0}  # a slow first batch
+    assert tv.seconds_left(state) is None  # nothing to go on yet
+    state.trainer.run(max_batches=4)
+    state.train_cache["wall"] = 1.4  # then 0.1 s a batch
+    assert tv.seconds_left(state) == pytest.approx(0.1 * 15)

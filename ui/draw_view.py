@@ -97,6 +97,7 @@ def current_model(state: LabState) -> tuple[MLP, str]:
     key = _fingerprint(source, saved.model)
     if state.draw_base != key:
         state.draw_base = key
+        state.draw_lessons_dropped = len(state.draw_lessons)  # say so once, rather than lose them silently
         state.draw_lessons = []
     if state.draw_lessons:
         return state.draw_lessons[-1].model, source
@@ -243,6 +244,7 @@ def _teach(state: LabState, label_key: str) -> None:
     if label is None or x28 is None:
         return
     model, _ = current_model(state)
+    state.draw_lessons_dropped = 0
     rng = np.random.default_rng([len(state.draw_lessons), int(label), state.draw_canvas])
     new = teach(model, x28, int(label), get_dataset(), rng)
     before, after = read_digit(model, x28), read_digit(new, x28)
@@ -318,7 +320,10 @@ def model_line(state: LabState, T: Translator, source: str) -> str:
     name = model_label(state, source, T)
     if state.draw_lessons:
         return T("draw.model_taught", name=name, count=len(state.draw_lessons))
-    return T("draw.model_plain", name=name)
+    line = T("draw.model_plain", name=name)
+    if state.draw_lessons_dropped:
+        line += " " + T("draw.lessons_dropped", count=state.draw_lessons_dropped)
+    return line
 
 
 def page_style() -> None:

@@ -624,6 +624,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "draw.teach_label": {"en": "The digit you drew", "ru": "Вы нарисовали цифру"},
     "draw.teach_button": {"en": "Teach it", "ru": "Научить"},
+    "draw.lessons_dropped": {
+        "en": "Your lessons ({count}) were for this model as it was before; it has changed since (more training, or another model), so they were set aside.",
+        "ru": "Ваши уроки ({count}) относились к прежнему состоянию модели; с тех пор она изменилась (доучилась или выбрана другая), поэтому уроки отложены.",
+    },
     "draw.undo_button": {"en": "Undo lesson", "ru": "Отменить урок"},
     "draw.lesson": {
         "en": "Last lesson, as {label}: probability of {label} {before} → {after}; accuracy on {n} MNIST test digits {acc_before} → {acc_after}.",

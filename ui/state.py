@@ -72,6 +72,7 @@ class LabState:
     draw_pen: int = 18  # pen width in canvas pixels
     draw_base: str = ""  # which model the lessons below started from (source and a weight fingerprint)
     draw_lessons: list[Any] = field(default_factory=list)  # the undo stack: one ui.draw_view.Lesson per lesson
+    draw_lessons_dropped: int = 0  # lessons set aside because the model they were taught to changed
     # --- maths page ---
     maths_view: str = "derivation"  # "derivation", "live" or "tiny"
     maths_source: str = "test"  # "test" (a test-set digit) or "drawing" (last_drawing)

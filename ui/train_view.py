@@ -234,7 +234,8 @@ def start_run() -> None:
     get_gate().arrive(session_id())
     start = time.perf_counter()
     state.trainer.run(max_batches=1)
-    state.train_cache = {"wall": time.perf_counter() - start}
+    first = time.perf_counter() - start
+    state.train_cache = {"wall": first, "wall_first": first}  # a cold first batch is no measure of the rest
     state.active = TRAINED
     state.train_running = not state.trainer.done
     if state.trainer.done:
@@ -360,12 +361,15 @@ def store_run(state: LabState) -> None:
 
 
 def seconds_left(state: LabState) -> float | None:
-    """Estimated wall-clock seconds to the end of the current run (None until a chunk has run)."""
+    """Estimated wall-clock seconds to the end of the current run, from the batches after the
+    first (which pays for cold caches and threads: counted in, it made early estimates 2x too
+    long); None until a chunk has run after it."""
     tr = state.trainer
     wall = state.train_cache.get("wall")
-    if tr is None or not wall or tr.batches_done == 0:
+    if tr is None or not wall or tr.batches_done < 2:
         return None
-    return wall / tr.batches_done * (tr.total_batches - tr.batches_done)
+    first = state.train_cache.get("wall_first", 0.0)
+    return (wall - first) / (tr.batches_done - 1) * (tr.total_batches - tr.batches_done)
 
 
 def earlier_run_numbers(state: LabState) -> list[int]:
