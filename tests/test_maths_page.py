@@ -387,3 +387,10 @@ def test_tiny_values_on_the_whiteboard_never_read_zero():
     assert mv.tex_num(0.0) == "0" and mv.tex_num(-0.0) == "0"
     assert mv.tex_num(0.1234) == "0.123" and mv.tex_num(0.0004) == r"4.0 \times 10^{-4}"
     assert r"\times" in mv.bmatrix(np.array([1e-6, 0.5]))
+
+
+def test_russian_metrics_write_a_decimal_comma(saved):
+    at = open_maths(saved, lang="ru", maths_view="live", maths_index=3)
+    loss = metric(at, "maths.loss", "ru")
+    assert "," in loss and "." not in loss
+    assert "." in metric(open_maths(saved, maths_view="live", maths_index=3), "maths.loss")
