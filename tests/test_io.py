@@ -42,7 +42,8 @@ def history(n: int = 2) -> list[dict]:
 
 def npy(array: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    np.lib.format.write_array(buf, array, allow_pickle=True)
+    # writing only: an object array (a hostile file's) is stored pickled; nothing here loads one
+    np.lib.format.write_array(buf, array, allow_pickle=array.dtype.hasobject)
     return buf.getvalue()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import pickletools
 import re
 import zipfile
 
@@ -31,7 +32,7 @@ class Payload:
 
 def npy(array: np.ndarray) -> bytes:
     buf = io.BytesIO()
-    np.save(buf, array, allow_pickle=True)
+    np.save(buf, array, allow_pickle=array.dtype.hasobject)  # writing the hostile file; nothing here loads one
     return buf.getvalue()
 
 
@@ -70,11 +71,14 @@ def test_bad_model_files_change_nothing(page, app_url, tmp_path):
     marker = tmp_path / "payload-ran"
     evil = malicious_npz(str(marker))
     junk = np.random.default_rng(7).bytes(4096)
-    # The file really is malicious: loaded with allow_pickle=True, it runs its payload.
+    # The file really is malicious: W_h is a pickle that calls os.mkdir on the marker when
+    # unpickled. Read its opcodes without running them (this test never unpickles it either).
     with zipfile.ZipFile(io.BytesIO(evil)) as zf:
-        np.load(io.BytesIO(zf.read("W_h.npy")), allow_pickle=True)
-    assert marker.is_dir()
-    marker.rmdir()
+        member = io.BytesIO(zf.read("W_h.npy"))
+    assert np.lib.format.read_magic(member) == (1, 0)
+    assert np.lib.format.read_array_header_1_0(member)[2].hasobject  # an object array: a pickle follows
+    ops = [(op.name, arg) for op, arg, _ in pickletools.genops(member)]
+    assert ("SHORT_BINUNICODE", "mkdir") in ops and ("SHORT_BINUNICODE", str(marker)) in ops
 
     open_page(page, app_url, "Train")
     # A small run, so the active model is this session's own.
