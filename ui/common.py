@@ -95,6 +95,11 @@ def decimal(value: float, digits: int, T: Translator) -> str:
     return f"{value:,.{digits}f}".replace(",", "\x00").replace(".", point).replace("\x00", thousands)
 
 
+def with_decimal_point(text: str, T: Translator) -> str:
+    """A number already written with "." (0.9765, 2.3e-05), with the language's decimal point."""
+    return text.replace(".", T("model.decimal_point"))
+
+
 def percent(fraction: float, T: Translator, digits: int = 2) -> str:
     """A fraction as a percentage in the language's number format: 0.9244 -> 92.44% / 92,44%."""
     return decimal(100 * fraction, digits, T) + "%"

@@ -25,7 +25,7 @@ from mlp_core.walkthrough import (
     tiny_model,
 )
 
-from .common import Translator, active_model, choice_key, get_dataset, get_state, show_chart
+from .common import Translator, active_model, choice_key, get_dataset, get_state, show_chart, with_decimal_point
 from .figures import (
     BLUE,
     GREY,
@@ -269,11 +269,6 @@ def percent_change(v: float) -> str:
     return f"{v:+.2%}" if v == 0 or abs(v) >= 1e-4 else f"{v * 100:+.1e}%"
 
 
-def localized(text: str, T: Translator) -> str:
-    """A number written by the functions above, with the language's decimal point (0,9765 in Russian)."""
-    return text.replace(".", T("model.decimal_point"))
-
-
 def tex_number(v: float) -> str:
     """Like short_number, as KaTeX: 8.29e-05 becomes 8.29 \times 10^{-5}."""
     v = _zero(v)
@@ -482,12 +477,12 @@ def forward_section(T: Translator, w: Walkthrough) -> None:
         c2.metric(
             T("maths.predicted"),
             str(w.prediction),
-            localized(f"{w.y_hat[w.prediction]:.1%}", T),
+            with_decimal_point(f"{w.y_hat[w.prediction]:.1%}", T),
             delta_color="off",
             delta_arrow="off",
         )
         c3, c4 = st.columns(2)
-        c3.metric(T("maths.loss"), localized(short_number(w.E), T))
+        c3.metric(T("maths.loss"), with_decimal_point(short_number(w.E), T))
         c4.metric(T("maths.relu_off"), T("maths.relu_off_value", off=w.relu_off, hidden=H))
     colors = [BLUE if v > 0 else GREY for v in w.z]
     show_chart(
@@ -659,17 +654,17 @@ def step_controls(T: Translator, state: LabState) -> float:
 
 def step_result(T: Translator, step: SGDStep, label: int) -> None:
     c1, c2, c3 = st.columns(3)
-    c1.metric(T("maths.loss_before"), localized(short_number(step.loss_before), T))
+    c1.metric(T("maths.loss_before"), with_decimal_point(short_number(step.loss_before), T))
     c2.metric(
         T("maths.loss_after"),
-        localized(short_number(step.loss_after), T),
-        localized(short_number(step.loss_after - step.loss_before, sign=True), T),
+        with_decimal_point(short_number(step.loss_after), T),
+        with_decimal_point(short_number(step.loss_after - step.loss_before, sign=True), T),
         delta_color="inverse",
     )
     c3.metric(
         T("maths.p_true"),
-        localized(f"{step.y_hat_after[label]:.2%}", T),
-        localized(percent_change(step.y_hat_after[label] - step.y_hat_before[label]), T),
+        with_decimal_point(f"{step.y_hat_after[label]:.2%}", T),
+        with_decimal_point(percent_change(step.y_hat_after[label] - step.y_hat_before[label]), T),
     )
     if step.loss_after > step.loss_before:
         st.warning(T("maths.step_overshoot", lr=step.lr))
@@ -885,11 +880,11 @@ def tiny_update(T: Translator, w: Walkthrough, step: SGDStep) -> None:
             )
         )
     c1, c2 = st.columns(2)
-    c1.metric(T("maths.loss_before"), localized(short_number(step.loss_before), T))
+    c1.metric(T("maths.loss_before"), with_decimal_point(short_number(step.loss_before), T))
     c2.metric(
         T("maths.loss_after"),
-        localized(short_number(step.loss_after), T),
-        localized(short_number(step.loss_after - step.loss_before, sign=True), T),
+        with_decimal_point(short_number(step.loss_after), T),
+        with_decimal_point(short_number(step.loss_after - step.loss_before, sign=True), T),
         delta_color="inverse",
     )
     st.caption(T("maths.tiny_next"))

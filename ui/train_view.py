@@ -34,6 +34,7 @@ from .common import (
     model_label,
     percent,
     session_id,
+    with_decimal_point,
 )
 from .i18n import DEFAULT_LANGUAGE
 from .state import DEFAULT, TRAINED, UPLOADED, LabState, RunSummary, trained_model
@@ -589,7 +590,7 @@ def divergence_message(state: LabState, T: Translator) -> str:
 
 def decimal_g(value: float, T: Translator) -> str:
     """A setting's value as short as it goes (0.5, 0.001), in the language's number format."""
-    return f"{value:g}".replace(".", T("model.decimal_point"))
+    return with_decimal_point(f"{value:g}", T)
 
 
 def setup_text(config: TrainConfig, T: Translator, total: int) -> str:
