@@ -83,7 +83,7 @@ class Trainer:
         self.diverged_loss: float | None = None  # the loss that stopped a diverged run
         self._loss_sum = 0.0
         self._correct = 0
-        self._ws = Workspace(config.batch_size, config.hidden, np.dtype(config.dtype))
+        self._ws: Workspace | None = None  # the step's work buffers: lent by run(), or made on first use
 
     # --- progress ----------------------------------------------------------
 
@@ -125,12 +125,25 @@ class Trainer:
         max_batches: int | None = None,
         max_seconds: float | None = None,
         stop: Callable[[], bool] | None = None,
+        workspace: Workspace | None = None,
     ) -> list[EpochRecord]:
         """Train until the run ends, ``max_batches`` batches are done,
         ``max_seconds`` have passed or ``stop()`` returns True (both checked
-        after each batch); return the epochs completed meanwhile."""
+        after each batch); return the epochs completed meanwhile.
+
+        ``workspace``: work buffers for this call only (a server lends each
+        chunk those of its compute slot); without it the trainer makes and
+        keeps its own."""
         if self.done:
             return []
+        if workspace is not None:
+            self._ws = workspace
+            try:
+                return self.run(max_batches, max_seconds, stop)
+            finally:
+                self._ws = None
+        if self._ws is None:
+            self._ws = Workspace(self.config.batch_size, self.config.hidden, np.dtype(self.config.dtype))
         self.status = RUNNING
         start = time.perf_counter()
         good = {k: v.copy() for k, v in self.model.params().items()}
@@ -164,6 +177,52 @@ class Trainer:
         """Train to the end, yielding each epoch's record as it completes."""
         while not self.done:
             yield from self.run(max_batches=self.batches_per_epoch)
+
+    def release_buffers(self) -> None:
+        """Let go of the step's work buffers and the optimizer's temporaries (a paused or
+        finished run keeps only its weights and optimizer state); made again on the next run()."""
+        self._ws = None
+        getattr(self.optimizer, "_scratch", {}).clear()
+
+    # --- checkpoints -------------------------------------------------------
+
+    def state_dict(self) -> tuple[dict[str, np.ndarray], dict]:
+        """Everything but the model's weights and the data that a resumed run needs to go on
+        exactly as an uninterrupted one: (arrays, JSON-able values). See :meth:`restore`."""
+        arrays = {f"opt.{k}": np.array(v) for k, v in self.optimizer.state_dict().items()}
+        if self.order is not None:
+            arrays["order"] = self.order.copy()
+        arrays["batch_losses"] = np.asarray(self.batch_losses, dtype=np.float64)
+        values = {
+            "epoch": self.epoch,
+            "batch_index": self.batch_index,
+            "history": [r.to_dict() for r in self.history],
+            "train_seconds": self.train_seconds,
+            "status": self.status,
+            "stop_reason": self.stop_reason,
+            "diverged_loss": self.diverged_loss,
+            "loss_sum": self._loss_sum,
+            "correct": self._correct,
+            "rng": self.rng.bit_generator.state,
+        }
+        return arrays, values
+
+    @classmethod
+    def restore(cls, config: TrainConfig, data: Dataset, model: MLP, arrays: dict, values: dict) -> Trainer:
+        """The trainer that :meth:`state_dict` described, around ``model`` (the run's weights)."""
+        tr = cls(config, data, model)
+        tr.optimizer.load_state_dict({k[4:]: np.array(v) for k, v in arrays.items() if k.startswith("opt.")})
+        tr.order = np.array(arrays["order"]) if "order" in arrays else None
+        tr.batch_losses = [float(v) for v in arrays.get("batch_losses", ())]
+        tr.epoch, tr.batch_index = int(values["epoch"]), int(values["batch_index"])
+        tr.history = [EpochRecord(**r) for r in values["history"]]
+        tr.train_seconds = float(values["train_seconds"])
+        tr.status = values["status"]
+        tr.stop_reason = values["stop_reason"]
+        tr.diverged_loss = values["diverged_loss"]
+        tr._loss_sum, tr._correct = float(values["loss_sum"]), int(values["correct"])
+        tr.rng.bit_generator.state = values["rng"]
+        return tr
 
     def _step(self) -> float:
         """One SGD step on the next batch; returns the batch's mean loss."""

@@ -1,8 +1,12 @@
-"""Shared fixtures: the bundled MNIST, loaded once, and small slices of it."""
+"""Shared fixtures: the bundled MNIST, loaded once, and small slices of it. Every test
+run keeps its labs in a fresh temporary folder (the app's servers started by the
+browser tests inherit it), never in the user's own data folder."""
 
 from __future__ import annotations
 
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +14,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mlp_core import Dataset, load_mnist
+
+os.environ["BACKPROP_LAB_DATA"] = tempfile.mkdtemp(prefix="backprop-lab-tests-")
 
 
 @pytest.fixture(scope="session")

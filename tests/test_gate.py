@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_info
 
-from ui import gate as gate_module
-from ui.gate import TrainingGate
+from labs import gate as gate_module
+from labs.gate import TrainingGate
 
 
 def wait_until(condition, timeout: float = 5.0) -> None:
@@ -185,13 +185,69 @@ def test_a_failing_chunk_releases_its_slot():
     assert done.is_set()
 
 
-def test_default_cores_are_the_cores_we_may_use():
-    assert TrainingGate().cores == gate_module.available_cores() >= 1
+def in_thread(work) -> None:
+    """Run ``work`` in a thread of its own, as run workers do: OpenBLAS ignores thread counts
+    set from other threads once the main thread has set one, so tests never set it there."""
+    errors: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            work()
+        except BaseException as exc:
+            errors.append(exc)
+
+    t = threading.Thread(target=target)
+    t.start()
+    t.join(30)
+    if errors:
+        raise errors[0]
 
 
-def test_malloc_settings_apply_once():
-    first = gate_module.limit_malloc_retention()
-    assert gate_module.limit_malloc_retention() is first
+def test_each_core_has_one_slot_whose_buffers_are_reused():
+    in_thread(_slots_reuse_their_buffers)
+
+
+def _slots_reuse_their_buffers() -> None:
+    """Work buffers belong to the slots: as many sets as cores, made again only for a new shape."""
+    gate = TrainingGate(cores=2)
+    seen = []
+    for _ in range(3):
+        with gate.slot("a") as slot:
+            seen.append((slot.index, slot.workspace(64, 32, "float32")))
+    assert {index for index, _ in seen} <= {0, 1}
+    by_slot = {index: {id(ws) for i, ws in seen if i == index} for index, _ in seen}
+    assert all(len(ids) == 1 for ids in by_slot.values())  # the same buffers each time
+    with gate.slot("a") as slot:
+        other = slot.workspace(128, 32, "float32")
+        assert other.batch == 128 and other is not slot.workspace(64, 32, "float32")
+    gate.release_buffers()
+    assert all(slot._workspace is None for slot in gate._slots)
+
+
+def test_two_holders_never_share_a_slot():
+    gate = TrainingGate(cores=2)
+    inside: list[int] = []
+    both = threading.Barrier(2, timeout=5)
+
+    def chunk() -> None:
+        with gate.slot("x") as slot:
+            inside.append(slot.index)
+            both.wait()
+
+    threads = [threading.Thread(target=chunk) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert sorted(inside) == [0, 1]
+
+
+def test_malloc_arenas_are_limited_on_glibc():
+    import platform
+
+    if platform.libc_ver()[0] != "glibc":
+        pytest.skip("glibc's malloc only")
+    assert gate_module.limit_malloc_retention() is True  # mallopt accepted the setting (or the environment set it)
 
 
 class Interrupted(Exception):

@@ -37,10 +37,11 @@ def test_keys_used_in_code_exist_and_catalogue_has_no_dead_keys():
     pattern = re.compile(r"""\b(?:T|t|tr)\(\s*["']([a-z0-9_]+\.[a-z0-9_.]+)["']""")
     for path in SOURCES:
         used |= set(pattern.findall(path.read_text(encoding="utf-8")))
-    # Keys built at run time are listed next to where they are built as KEYS_... tuples.
+    # Keys chosen at run time are listed where they are chosen, as KEYS_... tuples or mappings.
     for path in SOURCES:
-        for tup in re.findall(r"KEYS_\w+\s*=\s*\(([^)]*)\)", path.read_text(encoding="utf-8")):
-            used |= set(re.findall(r"""["']([a-z0-9_]+\.[a-z0-9_.]+)["']""", tup))
+        text = path.read_text(encoding="utf-8")
+        for listing in re.findall(r"KEYS_\w+\s*=\s*[({]([^)}]*)[)}]", text):
+            used |= set(re.findall(r"""["']([a-z0-9_]+\.[a-z0-9_.]+)["']""", listing))
     missing = sorted(used - set(CATALOGUE))
     assert not missing, f"keys used but not in the catalogue: {missing}"
     unused = sorted(set(CATALOGUE) - used)
@@ -48,8 +49,9 @@ def test_keys_used_in_code_exist_and_catalogue_has_no_dead_keys():
 
 
 def test_t_fills_placeholders_and_falls_back():
-    assert t("model.uploaded", "en", name="m.npz") == "Uploaded: m.npz"
-    assert "m.npz" in t("model.uploaded", "ru", name="m.npz")
+    assert t("train.run_n", "en", n=3) == "Run 3"
+    assert t("train.run_n", "ru", n=3) == "Запуск 3"
+    assert t("train.run_n", "xx", n=3) == "Run 3"  # an unknown language falls back to English
     with pytest.raises(KeyError):
         t("no.such.key", "en")
 

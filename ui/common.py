@@ -14,19 +14,27 @@ from collections.abc import Callable
 import pandas  # noqa: F401
 import pyarrow  # noqa: F401
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
+from labs.gate import TrainingGate, configure_process
+from labs.runs import PAUSED, RUNNING
 from mlp_core.data import Dataset, load_mnist
 from mlp_core.io import SavedModel, load_default_model
 
+from . import lab
 from .figures import with_separators
-from .gate import TrainingGate, limit_malloc_retention
 from .i18n import LANGUAGES, t
-from .state import DEFAULT, TRAINED, UPLOADED, LabState, trained_model
+from .state import DEFAULT, TRAINED, UPLOADED, LabState
 
 Translator = Callable[..., str]
 
-limit_malloc_retention()  # before the sessions' threads allocate: see ui/gate.py
+# Why the store keeps nothing past a restart (labs.store's LabStore.problem), and why a link opened a new lab.
+KEYS_STORE_PROBLEM = {
+    "corrupt": "lab.problem_corrupt",
+    "disk_full": "lab.problem_disk_full",
+    "unavailable": "lab.problem_unavailable",
+}
+KEYS_LAB_NOTICE = {"unknown": "lab.notice_unknown", "expired": "lab.notice_expired"}
+SIDEBAR_TICK_SECONDS = 1.0  # the sidebar's figures of a training run refresh this often
 
 OPTIMIZER_CHOICES = ("sgd", "momentum", "adam")  # mlp_core.config.OPTIMIZERS, as the controls list them
 KEYS_OPTIMIZER = ("train.opt_sgd", "train.opt_momentum", "train.opt_adam")
@@ -57,14 +65,8 @@ def get_dataset() -> Dataset:
 
 @st.cache_resource(show_spinner=False)
 def get_gate() -> TrainingGate:
-    """The one gate through which every session's training chunks share the server's cores."""
+    """The one gate through which every run's training chunks share the server's cores."""
     return TrainingGate()
-
-
-def session_id() -> str:
-    """This browser session's id (one id for everything outside a Streamlit run)."""
-    ctx = get_script_run_ctx(suppress_warning=True)
-    return ctx.session_id if ctx is not None else "local"
 
 
 @st.cache_resource(show_spinner=False)
@@ -79,7 +81,7 @@ def active_model(state: LabState) -> tuple[SavedModel, str]:
     Falls back to the bundled model when the chosen one is not there.
     """
     if state.active == TRAINED:
-        saved = trained_model(state)
+        saved = lab.active_run_model(state)
         if saved is not None:
             return saved, TRAINED
     if state.active == UPLOADED and state.uploaded is not None:
@@ -118,26 +120,22 @@ def optimizer_label(name: str, T: Translator) -> str:
 def model_label(state: LabState, source: str, T: Translator) -> str:
     """A short human name for a model source."""
     if source == TRAINED:
-        saved = trained_model(state)
-        run = saved.meta.get("run") if saved is not None else None
-        return T("model.trained_run", n=run) if run else T("model.trained")
+        return T("model.trained_run", n=state.active_run) if state.active_run else T("model.trained")
     if source == UPLOADED:
-        return T("model.uploaded", name=state.uploaded_name or "model.npz")
+        return T("model.uploaded")  # its file name is the user's text: shown apart, as plain text
     return T("model.default")
 
 
-def run_status(state: LabState, source: str, page_key: str, T: Translator) -> str | None:
-    """How far the active model's run is, when it is the current, unfinished run (else None):
-    a run trains only while the Train page is open, so other pages say so."""
-    tr = state.trainer
-    if source != TRAINED or tr is None or tr.done or tr.batches_done == 0:
-        return None
-    done, total = tr.epoch, tr.config.epochs
-    if not state.train_running:
-        return T("model.run_paused", done=done, total=total)
-    if page_key == "nav.train":
-        return T("model.run_training", done=done, total=total)
-    return T("model.run_away", done=done, total=total)
+def run_status(state: LabState, source: str, T: Translator) -> tuple[str | None, bool]:
+    """How far the active model's run is when it is unfinished (else None), and whether it
+    is training now. The run trains on the server whichever page is open."""
+    view = lab.run_view(state, state.active_run) if source == TRAINED else None
+    if view is None or view.status not in (RUNNING, PAUSED):
+        return None, False
+    done, total = view.epoch, view.config.epochs
+    if view.status == PAUSED:
+        return T("model.run_paused", done=done, total=total), False
+    return T("model.run_training", done=done, total=total, pct=f"{view.progress:.0%}"), True
 
 
 def model_summary(saved: SavedModel, T: Translator) -> str:
@@ -172,10 +170,12 @@ def _set_language() -> None:
 
 
 def page_setup(title_key: str, *, layout: str = "wide") -> Translator:
-    """Configure the page, draw the shared sidebar, return the translator."""
+    """Configure the page, open the session's lab, draw the shared sidebar, return the translator."""
+    configure_process()
     state = get_state()
     title = f"{t(title_key, state.lang)} · Backprop Lab"
     st.set_page_config(page_title=title, page_icon=":material/neurology:", layout=layout)
+    lab.open_lab(state)
 
     def T(key: str, **values: object) -> str:
         return t(key, state.lang, **values)
@@ -193,10 +193,50 @@ def page_setup(title_key: str, *, layout: str = "wide") -> Translator:
         for path, key, icon in PAGES:
             st.page_link(path, label=T(key), icon=icon)
         st.divider()
-        saved, source = active_model(state)
-        st.caption(T("model.active"))
-        st.markdown(f"**{model_label(state, source, T)}**  \n{model_summary(saved, T)}")
-        status = run_status(state, source, title_key, T)
-        if status:
-            st.caption(status)
+        _, source = active_model(state)
+        _, training = run_status(state, source, T)
+        active_model_box(state, T, training)
+        lab_box(state, T)
+    lab_notices(state, T)
     return T
+
+
+def _active_model_body(state: LabState, T: Translator, training: bool) -> None:
+    lab.open_lab(state)  # a tick of the fragment: the lab's document may have changed (a run ended)
+    saved, source = active_model(state)
+    st.caption(T("model.active"))
+    st.markdown(f"**{model_label(state, source, T)}**  \n{model_summary(saved, T)}")
+    if source == UPLOADED:
+        st.text(state.uploaded_name)
+    status, still = run_status(state, source, T)
+    if status:
+        st.caption(status)
+    if training and not still:
+        st.rerun()  # the run ended: the whole page redraws (it may show its result)
+
+
+def active_model_box(state: LabState, T: Translator, training: bool) -> None:
+    """The active model, refreshed while its run trains (on every page: the run goes on)."""
+    if training:
+        st.fragment(_active_model_body, run_every=SIDEBAR_TICK_SECONDS)(state, T, training)
+    else:
+        _active_model_body(state, T, training)
+
+
+def lab_box(state: LabState, T: Translator) -> None:
+    """Where the user's work is kept: this page's address is their lab."""
+    problem = lab.get_store().problem
+    if problem:
+        st.caption(T(KEYS_STORE_PROBLEM[problem]))
+    st.caption(T("lab.link_help"))
+
+
+def lab_notices(state: LabState, T: Translator) -> None:
+    """Above the page, once: the link opened no lab, or the store keeps nothing past a restart."""
+    if state.lab_notice:
+        st.warning(T(KEYS_LAB_NOTICE[state.lab_notice]), icon=":material/link_off:")
+        state.lab_notice = ""
+    problem = lab.get_store().problem
+    if problem and not state.extra.get("problem_said"):
+        st.warning(T(KEYS_STORE_PROBLEM[problem]), icon=":material/database:")
+        state.extra["problem_said"] = True

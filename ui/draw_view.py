@@ -15,9 +15,10 @@ from mlp_core.model import MLP
 from mlp_core.preprocess import Stages, canvas_to_mnist, ink_of
 from mlp_core.teach import teach
 
+from . import lab
 from .common import Translator, active_model, choice_key, decimal, get_dataset, model_label, show_chart
 from .figures import contribution_map, hidden_activations, probability_bars_with_before
-from .state import DEFAULT, TRAINED, UPLOADED, LabState, trained_model
+from .state import DEFAULT, TRAINED, UPLOADED, LabState
 
 CANVAS_SIZE = 280  # pixels; fits a phone screen
 PEN_RANGE = (4, 40)
@@ -48,9 +49,9 @@ class Lesson:
 
 
 def sources(state: LabState) -> list[str]:
-    """The models that can be chosen now: the bundled one, and the session's trained and uploaded ones if any."""
+    """The models that can be chosen now: the bundled one, and the lab's trained and uploaded ones if any."""
     out = [DEFAULT]
-    if trained_model(state) is not None:
+    if lab.trained_run(state):
         out.append(TRAINED)
     if state.uploaded is not None:
         out.append(UPLOADED)
@@ -59,6 +60,9 @@ def sources(state: LabState) -> list[str]:
 
 def _choose(state: LabState) -> None:
     state.active = st.session_state[choice_key("draw_model", state.lang)]
+    if state.active == TRAINED:
+        state.active_run = lab.trained_run(state)
+    lab.save(state)
 
 
 def model_chooser(state: LabState, T: Translator) -> None:

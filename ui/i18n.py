@@ -24,21 +24,57 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "nav.draw": {"en": "Draw", "ru": "Рисование"},
     "model.active": {"en": "Active model", "ru": "Активная модель"},
     "model.default": {"en": "Bundled model", "ru": "Встроенная модель"},
-    "model.trained": {"en": "Trained in this session", "ru": "Обучена в этой сессии"},
-    "model.trained_run": {"en": "Trained in this session (run {n})", "ru": "Обучена в этой сессии (запуск {n})"},
+    "model.trained": {"en": "Trained in this lab", "ru": "Обучена в этой лаборатории"},
+    "model.trained_run": {"en": "Run {n}, trained in this lab", "ru": "Запуск {n}, обучена в этой лаборатории"},
     "model.decimal_point": {"en": ".", "ru": ","},
     # an unfinished run that is the active model, under its name in the sidebar
-    "model.run_training": {"en": "Training: {done} of {total} epochs done.", "ru": "Обучается: готово эпох {done} из {total}."},
-    "model.run_paused": {
-        "en": "Unfinished: {done} of {total} epochs, paused.",
-        "ru": "Не доучена: эпох {done} из {total}, на паузе.",
+    "model.run_training": {
+        "en": "Training on the server: {done} of {total} epochs done ({pct}).",
+        "ru": "Обучается на сервере: готово эпох {done} из {total} ({pct}).",
     },
-    "model.run_away": {
-        "en": "Unfinished: {done} of {total} epochs. It trains on while the Train page is open.",
-        "ru": "Не доучена: эпох {done} из {total}. Обучение продолжится, когда откроете страницу «Обучение».",
+    "model.run_paused": {
+        "en": "Unfinished: {done} of {total} epochs, paused. Resume it on the Train page.",
+        "ru": "Не доучена: эпох {done} из {total}, на паузе. Продолжить можно на странице «Обучение».",
     },
     "model.chart_separators": {"en": ".,", "ru": ",\u00a0"},  # Plotly: decimal point, then thousands separator
-    "model.uploaded": {"en": "Uploaded: {name}", "ru": "Загружена: {name}"},
+    "model.uploaded": {"en": "Uploaded model", "ru": "Загруженная модель"},
+    # --- the lab: where a visitor's work is kept ------------------------------
+    "lab.link_help": {
+        "en": "Your work (runs, uploads, lessons) is kept in your lab on this server. This page's address is its link: bookmark it to come back, and share it only with people who may see and change your work.",
+        "ru": "Ваша работа (запуски, загрузки, уроки) хранится в вашей лаборатории на этом сервере. Адрес этой страницы — её ссылка: добавьте его в закладки, чтобы вернуться, и давайте только тем, кому можно видеть и менять вашу работу.",
+    },
+    "lab.notice_unknown": {
+        "en": "That lab link opens no lab: it is mistyped, or the lab was removed after a week unused. This is a new, empty lab; its link is now in the address bar.",
+        "ru": "По этой ссылке лаборатории нет: в ссылке ошибка, или лабораторию удалили после недели без использования. Это новая пустая лаборатория; её ссылка теперь в адресной строке.",
+    },
+    "lab.notice_expired": {
+        "en": "Your lab was removed after a long time unused. This is a new, empty lab; its link is now in the address bar.",
+        "ru": "Вашу лабораторию удалили после долгого перерыва. Это новая пустая лаборатория; её ссылка теперь в адресной строке.",
+    },
+    "lab.problem_corrupt": {
+        "en": "The server's lab store is damaged, so your work is kept only until the server restarts. Download models you want to keep.",
+        "ru": "Хранилище лабораторий на сервере повреждено, поэтому работа сохранится только до перезапуска сервера. Скачайте модели, которые хотите сохранить.",
+    },
+    "lab.problem_disk_full": {
+        "en": "The server's disk is full, so your work is kept only until the server restarts. Download models you want to keep.",
+        "ru": "Диск сервера заполнен, поэтому работа сохранится только до перезапуска сервера. Скачайте модели, которые хотите сохранить.",
+    },
+    "lab.problem_unavailable": {
+        "en": "The server cannot write its lab store, so your work is kept only until the server restarts. Download models you want to keep.",
+        "ru": "Сервер не может записать хранилище лабораторий, поэтому работа сохранится только до перезапуска сервера. Скачайте модели, которые хотите сохранить.",
+    },
+    "lab.quota_runs": {
+        "en": "This lab holds as many runs as it may. Open the app without a lab link to start a new lab.",
+        "ru": "В этой лаборатории уже максимум запусков. Откройте приложение без ссылки на лабораторию, чтобы начать новую.",
+    },
+    "lab.quota_bytes": {
+        "en": "This lab is full (its runs and uploads take all the room it has). Open the app without a lab link to start a new lab.",
+        "ru": "Лаборатория заполнена (запуски и загрузки заняли всё место). Откройте приложение без ссылки на лабораторию, чтобы начать новую.",
+    },
+    "lab.quota_uploads": {
+        "en": "This lab holds as many uploads as it may.",
+        "ru": "В этой лаборатории уже максимум загрузок.",
+    },
     "model.summary": {
         "en": "784-{hidden}-10, {optimizer}, epochs: {epochs}, test accuracy {acc}",
         "ru": "784-{hidden}-10, {optimizer}, эпох: {epochs}, точность на тесте {acc}",
@@ -269,8 +305,8 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     # --- train page ----------------------------------------------------------
     "train.intro": {
-        "en": "Train the notebook's network on MNIST and watch it learn. Pick a preset, change what you like and press Start. The run stays in this session: switch pages, come back, and it is still here. It trains while this page is open.",
-        "ru": "Обучите сеть из ноутбука на MNIST и посмотрите, как она учится. Выберите пресет, поменяйте что хотите и нажмите «Старт». Запуск хранится в сессии: можно уйти на другую страницу и вернуться — он никуда не денется. Обучение идёт, пока открыта эта страница.",
+        "en": "Train the notebook's network on MNIST and watch it learn. Pick a preset, change what you like and press Start. The run trains on the server: switch pages, reload, come back later, and it is still here, in your lab.",
+        "ru": "Обучите сеть из ноутбука на MNIST и посмотрите, как она учится. Выберите пресет, поменяйте что хотите и нажмите «Старт». Обучение идёт на сервере: можно уйти на другую страницу, перезагрузить её, вернуться позже — запуск останется в вашей лаборатории.",
     },
     "train.preset": {"en": "Preset", "ru": "Пресет"},
     "train.settings": {"en": "Settings: {summary}", "ru": "Настройки: {summary}"},
@@ -377,9 +413,23 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "Запуск {n} завершён: {acc} на тестовой выборке за {time} обучения.",
     },
     "train.running_note": {
-        "en": "Training… it goes on while this page is open. Pause keeps every finished batch.",
-        "ru": "Идёт обучение… оно продолжается, пока открыта эта страница. «Пауза» сохраняет все пройденные батчи.",
+        "en": "Training on the server: it goes on while you visit other pages. Pause keeps every finished batch.",
+        "ru": "Идёт обучение на сервере: оно продолжается, пока вы на других страницах. «Пауза» сохраняет все пройденные батчи.",
     },
+    "train.paused_idle": {
+        "en": "Paused by itself: no page of this lab was open for a while. Resume continues exactly where it stopped.",
+        "ru": "Пауза сама собой: страницы этой лаборатории долго не открывали. «Продолжить» продолжит ровно с того же места.",
+    },
+    "train.confirm_running": {
+        "en": "Run {n} is still training ({done} of {epochs} epochs). Start a new run? Run {n} will be paused and stay in the list of runs.",
+        "ru": "Запуск {n} ещё обучается (эпох {done} из {epochs}). Начать новый? Запуск {n} встанет на паузу и останется в списке запусков.",
+    },
+    "train.confirm_paused": {
+        "en": "Run {n} is paused after {done} of {epochs} epochs; Resume would finish it. Start a new run instead? Run {n} stays in the list of runs.",
+        "ru": "Запуск {n} на паузе после {done} из {epochs} эпох; «Продолжить» доведёт его до конца. Всё равно начать новый? Запуск {n} останется в списке запусков.",
+    },
+    "train.confirm_yes": {"en": "Start a new run", "ru": "Начать новый запуск"},
+    "train.confirm_no": {"en": "Cancel", "ru": "Отмена"},
     "train.paused": {
         "en": "Paused. Resume continues exactly where it stopped.",
         "ru": "Пауза. «Продолжить» продолжит ровно с того же места.",
@@ -409,7 +459,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "train.loss": {"en": "loss", "ru": "ошибка"},
     "train.accuracy": {"en": "accuracy", "ru": "точность"},
     "train.batch": {"en": "batch", "ru": "батч"},
-    "train.runs": {"en": "Runs in this session", "ru": "Запуски в этой сессии"},
+    "train.runs": {"en": "Runs in this lab", "ru": "Запуски в этой лаборатории"},
     "train.col_run": {"en": "Run", "ru": "№"},
     "train.col_test_acc": {"en": "Test", "ru": "Тест"},
     "train.col_result": {"en": "Result", "ru": "Итог"},
@@ -421,9 +471,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "train.result_finished": {"en": "finished in {time}", "ru": "завершён за {time}"},
     "train.result_diverged": {"en": "diverged in epoch {epoch}", "ru": "разошёлся на эпохе {epoch}"},
+    "train.result_training": {
+        "en": "training, {done} of {epochs} epochs done",
+        "ru": "обучается, готово эпох {done} из {epochs}",
+    },
     "train.result_stopped": {
-        "en": "stopped after {done} of {epochs} epochs, {time}",
-        "ru": "прерван после {done} из {epochs} эпох, {time}",
+        "en": "paused after {done} of {epochs} epochs, {time}",
+        "ru": "на паузе после {done} из {epochs} эпох, {time}",
     },
     "train.overlay": {
         "en": "Draw earlier runs' test curves on the charts",
@@ -496,12 +550,12 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "Файл не загружен, ничего не изменилось. {reason}",
     },
     "train.upload_active": {
-        "en": "{name} is loaded and is now the active model: {summary}.",
-        "ru": "Модель {name} загружена и теперь активна: {summary}.",
+        "en": "The file below is loaded and is now the active model: {summary}.",
+        "ru": "Файл ниже загружен, и теперь это активная модель: {summary}.",
     },
     "train.upload_kept": {
-        "en": "Uploaded earlier: {name} ({summary}).",
-        "ru": "Загружена ранее: {name} ({summary}).",
+        "en": "Uploaded earlier ({summary}):",
+        "ru": "Загружена ранее ({summary}):",
     },
     "train.use_uploaded": {"en": "Use the uploaded model", "ru": "Использовать загруженную модель"},
     "train.upload_how": {

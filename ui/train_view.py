@@ -1,43 +1,34 @@
-"""The Train page's state changes and drawing helpers, apart from the page script.
-
-The page keeps no state in widgets: every control is copied into
-``LabState.train_settings`` by a callback and written back to its widget key on
-each run (Streamlit forgets a widget's value when its page is left). The run
-itself is a :class:`mlp_core.Trainer` kept in ``LabState.trainer``; the live
-panel calls :func:`train_chunk` once per tick, so everything a chunk finished
-is in the session before anything is drawn. Tests call the same functions.
-"""
+"""The Train page's drawing: settings, buttons, the live panel, the runs, what the trained
+network gets wrong and what its hidden units look at, model files. The state machine
+behind the buttons is ui.train_session; the page script only calls these in order."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from mlp_core.config import PRESETS, TrainConfig, preset
-from mlp_core.io import ERROR_CODES, ModelFileError, load_model, model_to_bytes
-from mlp_core.metrics import Evaluation, evaluate
-from mlp_core.train import DIVERGED, Trainer, suggested_lr
+from labs.runs import PAUSED, RUNNING, RunView
+from mlp_core.config import TrainConfig
+from mlp_core.io import ERROR_CODES
+from mlp_core.metrics import Evaluation, confusion_matrix
+from mlp_core.train import DIVERGED, FINISHED, suggested_lr
 
+from . import train_session as ts
 from .common import (
     KEYS_OPTIMIZER,
     OPTIMIZER_CHOICES,
     active_model,
-    choice_key,
     decimal,
-    get_dataset,
-    get_gate,
-    get_state,
     model_label,
+    model_summary,
     percent,
-    session_id,
+    show_chart,
     with_decimal_point,
 )
-from .i18n import DEFAULT_LANGUAGE
-from .state import DEFAULT, TRAINED, UPLOADED, LabState, RunSummary, trained_model
+from .figures import ACCENT, BLUE, batch_loss_curve, confusion_figure, epoch_curves
+from .state import UPLOADED, LabState
 
 Translator = Callable[..., str]
 # Why an upload was refused, one sentence per mlp_core.io.ERROR_CODES entry (same order)
@@ -54,12 +45,7 @@ KEYS_MODELFILE = (
     "modelfile.no_file",
 )
 
-TICK_SECONDS = 0.5  # the live panel reruns this often while training: charts update twice a second at most
-CHUNK_SECONDS = 0.3  # training time per tick; the rest of the tick is drawing
-CHUNK_BATCHES: int | None = None  # train this many batches per chunk instead of a time budget (tests set it)
-
-CUSTOM = "custom"
-PRESET_CHOICES = tuple(PRESETS)
+TICK_SECONDS = 0.5  # the live panel redraws this often while its run trains
 KEYS_PRESET = ("train.preset_original", "train.preset_fast", "train.preset_robust")
 KEYS_PRESET_TEXT = ("train.preset_original_text", "train.preset_fast_text", "train.preset_robust_text")
 INIT_CHOICES = ("seed_uniform", "xavier", "he")
@@ -67,399 +53,413 @@ KEYS_INIT = ("train.init_seed_uniform", "train.init_xavier", "train.init_he")
 KEYS_SCHEDULE = ("train.schedule_constant", "train.schedule_cosine")
 KEYS_METRIC = ("train.metric_full", "train.metric_running")
 KEYS_MOMENTUM = ("train.momentum_plain", "train.momentum_nesterov")
-
-# The controls, in the order of TrainConfig's fields they set. n_train is the
-# training-set size shown to the user (all images = len(x_train), stored as 0).
-CONTROLS = (
-    "hidden",
-    "lr",
-    "batch_size",
-    "epochs",
-    "optimizer",
-    "init",
-    "biases",
-    "shuffle",
-    "augment",
-    "l2",
-    "n_train",
-    "seed",
-)
-FLOAT_CONTROLS = ("lr", "l2")
-
-UPLOAD_KEY = "train_upload"
-SETTINGS_KEY = "train_settings_panel"  # the expander around the controls
-OVERLAY_KEY = "train_overlay"
-UNITS_KEY = "train_units"
-# Bounds of the controls, tighter than TrainConfig's: one session's buffers stay
-# around 100 MB at most on a server shared by a whole workshop.
-MAX_HIDDEN = 1024
-MAX_BATCH = 4096
-MAX_UNITS = 48  # first-layer weight images drawn at once
+# Labels of the controls, by control name.
+KEYS_CONTROL = {
+    "hidden": "train.hidden",
+    "lr": "train.lr",
+    "batch_size": "train.batch_size",
+    "epochs": "train.epochs",
+    "optimizer": "train.optimizer",
+    "init": "train.init",
+    "l2": "train.l2",
+    "seed": "train.seed",
+    "n_train": "train.n_train",
+    "biases": "train.biases",
+    "shuffle": "train.shuffle",
+    "augment": "train.augment",
+}
+KEYS_CONFIRM = {RUNNING: "train.confirm_running", PAUSED: "train.confirm_paused"}  # Start over an unfinished run
+KEYS_QUOTA = {
+    "runs": "lab.quota_runs",
+    "uploads": "lab.quota_uploads",
+    "bytes": "lab.quota_bytes",
+}  # QuotaExceeded.what
 MISTAKES_SHOWN = 24
-RECENT_BATCHES = 400  # batches in the "recent batches" chart
-
-
-CHOICE_CONTROLS = ("optimizer", "init")  # option labels translated: a widget per language
-
-
-def widget_key(name: str, lang: str = DEFAULT_LANGUAGE) -> str:
-    key = f"train_w_{name}"
-    return choice_key(key, lang) if name in CHOICE_CONTROLS else key
-
-
-def overlay_key(lang: str = DEFAULT_LANGUAGE) -> str:
-    return choice_key(OVERLAY_KEY, lang)  # labels "Run 2" / "Запуск 2"
+OVERLAY_PALETTE = ("#6b7280", "#a855f7", "#0d9488", "#ca8a04", "#db2777")
 
 
 # --- settings ---------------------------------------------------------------------
 
 
-def n_total() -> int:
-    return len(get_dataset().y_train)
-
-
-def settings_from_config(config: TrainConfig, total: int) -> dict:
-    """The controls' values for a config (what a preset fills in)."""
-    values = {name: getattr(config, name) for name in CONTROLS if name != "n_train"}
-    values["n_train"] = config.train_size if 0 < config.train_size < total else total
-    return values
-
-
-def ensure_settings(state: LabState, total: int) -> None:
-    """Fill the settings from the preset on first use (and any control added since)."""
-    base = settings_from_config(preset(state.preset_base), total)
-    for name, value in base.items():
-        state.train_settings.setdefault(name, value)
-
-
-def config_from_settings(state: LabState, total: int) -> TrainConfig:
-    """The TrainConfig the controls describe: the base preset with the controls' values.
-    Raises ValueError (naming the field) for values the config refuses."""
-    s = state.train_settings
-    overrides = {name: s[name] for name in CONTROLS if name != "n_train"}
-    for name in FLOAT_CONTROLS:
-        overrides[name] = float(overrides[name])
-    overrides["train_size"] = 0 if s["n_train"] >= total else int(s["n_train"])
-    if overrides["optimizer"] != "momentum":
-        overrides["nesterov"] = False
-    base = preset(state.preset_base)
-    overrides["warmup_epochs"] = min(base.warmup_epochs, float(overrides["epochs"]))
-    return base.replace(**overrides)
-
-
-def restore_widgets(state: LabState) -> None:
-    """Give each widget its kept value before the widgets are drawn, where it differs:
-    a widget's value is gone after its page was left, and a preset changes them all.
-
-    Only differing values are written: writing a value makes the browser replace
-    what the widget shows, which would wipe a number being typed during a rerun.
-    """
-    wanted = {widget_key(name, state.lang): state.train_settings[name] for name in CONTROLS}
-    wanted[overlay_key(state.lang)] = [n for n in state.overlay_runs if n in earlier_run_numbers(state)]
-    wanted[SETTINGS_KEY] = state.settings_open
-    if state.trainer is not None:
-        wanted[UNITS_KEY] = weight_units(state, state.trainer.model.hidden)
-    for key, value in wanted.items():
-        if key not in st.session_state or st.session_state[key] != value:
-            st.session_state[key] = value
-
-
-def apply_preset(name: str) -> None:
-    """A preset button: fill every control from the preset. A button, not a radio, so
-    the page never has to set a selection the browser might still send back stale."""
-    state = get_state()
-    state.preset_name = state.preset_base = name
-    state.train_settings = settings_from_config(preset(name), n_total())
-
-
-def on_control(name: str) -> None:
-    """A control changed: keep its value; the settings are now custom unless they equal the preset."""
-    state = get_state()
-    value = st.session_state.get(widget_key(name, state.lang))
-    if value is None:  # an emptied number box keeps the old value
-        return
-    state.train_settings[name] = value
-    same = state.train_settings == settings_from_config(preset(state.preset_base), n_total())
-    state.preset_name = state.preset_base if same else CUSTOM
-
-
-def on_overlay() -> None:
-    state = get_state()
-    state.overlay_runs = list(st.session_state.get(overlay_key(state.lang)) or [])
-
-
-def on_units() -> None:
-    get_state().weight_units = list(st.session_state.get(UNITS_KEY) or [])
-
-
-def on_settings_panel() -> None:
-    """The settings panel was opened or closed by hand: keep it so across reruns and pages."""
-    get_state().settings_open = bool(st.session_state.get(SETTINGS_KEY))
-
-
-# --- the run ----------------------------------------------------------------------
-
-
-def stop_training(state: LabState) -> None:
-    """No batch is trained after this returns: the running flag is cleared, then a chunk
-    still training (in the script run of an earlier tick) is waited for; it stops after
-    its current batch."""
-    state.train_running = False
-    if state.train_lock.acquire(timeout=30):
-        state.train_lock.release()
-    if state.trainer is not None and state.trainer.done:  # that chunk ended the run
-        end_run(state)
-
-
-def start_run() -> None:
-    """Start a new run from the controls; its model becomes the active one while it trains,
-    and stays so unless it diverges (see end_run)."""
-    state = get_state()
-    data = get_dataset()
-    try:
-        config = config_from_settings(state, len(data.y_train))
-    except ValueError:
-        return  # the page shows the reason and keeps Start disabled
-    stop_training(state)
-    store_run(state)
-    # What to go back to if the new run diverges: the model active now, and the last usable
-    # trained one (the current run's, or the one kept from before it).
-    state.active_before_run = active_model(state)[1]
-    state.kept_trained = trained_model(state)
-    state.run_number = max([r.number for r in state.runs] + [state.run_number]) + 1
-    state.trainer = Trainer(config, data)
-    state.settings_open = False  # the progress and the charts come up to the top
-    # One batch now, so the model exists when the sidebar names the active model. Outside
-    # the gate (a click should not queue behind the other sessions' chunks), but counted by
-    # it, so that BLAS runs one thread per session when 30 people press Start together.
-    get_gate().arrive(session_id())
-    start = time.perf_counter()
-    state.trainer.run(max_batches=1)
-    first = time.perf_counter() - start
-    state.train_cache = {"wall": first, "wall_first": first}  # a cold first batch is no measure of the rest
-    state.active = TRAINED
-    state.train_running = not state.trainer.done
-    if state.trainer.done:
-        end_run(state)
-
-
-def end_run(state: LabState) -> None:
-    """The current run finished or diverged. A finished run's model is the active one; a
-    diverged one's weights are barely trained, so the session goes back to the model that
-    was active when the run started."""
-    get_gate().leave(session_id())
-    state.train_running = False
-    with state.train_lock:  # once, whichever script run sees the end first
-        if any(r.number == state.run_number for r in state.runs):
-            return
-        if state.trainer.status == DIVERGED:
-            if state.active == TRAINED:
-                state.active = state.active_before_run
+def draw_settings(state: LabState, T: Translator, config: TrainConfig | None, config_error: str, total: int) -> None:
+    """The presets and the controls, in a panel that folds away while a run is shown."""
+    summary = setup_text(config, T, total) if config is not None else "—"
+    with st.expander(
+        T("train.settings", summary=summary),
+        expanded=state.settings_open,
+        key=ts.SETTINGS_KEY,
+        on_change=ts.on_settings_panel,
+        icon=":material/tune:",
+    ):
+        st.markdown(f"**{T('train.preset')}**")
+        with st.container(horizontal=True, key="train_presets"):
+            for name, key in zip(ts.PRESET_CHOICES, KEYS_PRESET, strict=True):
+                st.button(
+                    T(key),
+                    key=f"train_preset_{name}",
+                    icon=":material/check:" if state.preset_name == name else None,
+                    on_click=ts.apply_preset,
+                    args=(name,),
+                )
+        base = ts.PRESET_CHOICES.index(state.preset_base)
+        if state.preset_name == ts.CUSTOM:
+            st.caption(T("train.custom_text", preset=T(KEYS_PRESET[base])))
         else:
-            state.active = TRAINED
-        store_run(state)
+            st.caption(T(KEYS_PRESET_TEXT[base]))
+
+        def control(widget, name: str, **kw) -> None:
+            key = ts.widget_key(name, state.lang)
+            widget(T(KEYS_CONTROL[name]), key=key, on_change=ts.on_control, args=(name,), **kw)
+
+        # Rows that wrap: four controls side by side on a laptop, two on a phone.
+        with st.container(horizontal=True):
+            control(
+                st.number_input, "hidden", min_value=1, max_value=ts.MAX_HIDDEN, step=16, help=T("train.hidden_help")
+            )
+            control(
+                st.number_input,
+                "lr",
+                min_value=0.0001,
+                max_value=1000.0,
+                step=0.05,
+                format="%g",
+                help=T("train.lr_help"),
+            )
+            control(st.number_input, "batch_size", min_value=1, max_value=ts.MAX_BATCH, step=32)
+            control(st.number_input, "epochs", min_value=1, max_value=200, step=1)
+        with st.container(horizontal=True):
+            control(st.selectbox, "optimizer", options=OPTIMIZER_CHOICES, format_func=lambda o: optimizer_text(o, T))
+            control(
+                st.selectbox,
+                "init",
+                options=INIT_CHOICES,
+                format_func=lambda i: T(KEYS_INIT[INIT_CHOICES.index(i)]),
+                help=T("train.init_help"),
+            )
+            control(
+                st.number_input, "l2", min_value=0.0, max_value=1.0, step=1e-5, format="%g", help=T("train.l2_help")
+            )
+            control(st.number_input, "seed", min_value=0, max_value=2**32 - 1, step=1)
+        with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
+            control(
+                st.number_input,
+                "n_train",
+                min_value=100,
+                max_value=total,
+                step=1000,
+                help=T("train.n_train_help", total=decimal(total, 0, T)),
+                width=200,
+            )
+            control(st.toggle, "biases")
+            control(st.toggle, "shuffle")
+            control(st.toggle, "augment", help=T("train.augment_help"))
+        if config is not None:
+            st.caption(preset_extras(config, T))
+        else:
+            st.error(T("train.bad_settings", reason=config_error))
 
 
-def pause_run() -> None:
-    stop_training(get_state())
-    get_gate().leave(session_id())
+# --- start, pause, resume, reset ------------------------------------------------
 
 
-def resume_run() -> None:
-    state = get_state()
-    state.train_running = state.trainer is not None and not state.trainer.done
-
-
-def reset_run() -> None:
-    """Forget the current run (it stays in the list of runs if it trained at all) and the
-    trained model: the session goes back to the uploaded or the bundled model."""
-    state = get_state()
-    stop_training(state)
-    get_gate().leave(session_id())
-    store_run(state)
-    state.trainer = None
-    state.kept_trained = None  # no trained model is left to use
-    state.train_cache = {}
-    state.settings_open = True
-    if state.active == TRAINED:
-        state.active = UPLOADED if state.uploaded is not None else DEFAULT
-
-
-def chunk_batches(active: int, batch_cpu_s: float | None) -> int | None:
-    """The batches of the next chunk: None (train for CHUNK_SECONDS) for a session training
-    alone or before its speed is known; with several sessions, CHUNK_SECONDS of its own
-    compute, counted in batches.
-
-    The gate serves waiting chunks in turn, so with k sessions on c cores each one's
-    turn comes every k / c chunks: its tick lengthens to about k / c x CHUNK_SECONDS by
-    itself and it draws that much less often. What makes the turns fair is their
-    size: a time budget buys fewer batches when the chunk shares the CPU with other
-    threads (drawing sessions, the web server, other processes) and more when it
-    does not, and the sessions that happened to train in quiet moments finished
-    long before the others. A count of batches from the session's own speed on one
-    core (its CPU time per batch, which other threads hardly change) gives every
-    session with the same settings the same batches per turn.
-    """
-    if active <= 1 or not batch_cpu_s:
-        return None
-    return max(1, round(CHUNK_SECONDS / batch_cpu_s))
-
-
-def train_chunk(state: LabState) -> bool:
-    """Train one chunk of the current run if it is running; True when the run ended in it.
-
-    The Trainer lives in the session, so every batch it finished is kept even if
-    the script is stopped right after this returns.
-    """
-    tr = state.trainer
-    if tr is None or not state.train_running:
-        return False
-
-    def stopped() -> bool:  # Pause, Start or Reset since this chunk began
-        return not state.train_running or state.trainer is not tr
-
-    if not tr.done:
-        start = time.perf_counter()
-        gate = get_gate()
-        # At most one chunk per core computes at once, in arrival order; a click while
-        # this chunk waits for its turn (Pause, another page) ends the wait at once.
-        with gate.slot(session_id(), interrupt=_rerun_check()), state.train_lock:
-            if stopped():  # a click came while this chunk waited
-                return False
-            budget = CHUNK_BATCHES or chunk_batches(gate.active_sessions(), state.train_cache.get("batch_cpu"))
-            before, cpu = tr.batches_done, time.thread_time()
-            if budget is not None:
-                tr.run(max_batches=budget, stop=stopped)
-            else:
-                tr.run(max_seconds=CHUNK_SECONDS, stop=stopped)
-            cpu, done = time.thread_time() - cpu, tr.batches_done - before
-            if done and gate.blas_threads() == 1:  # BLAS computed in this thread: its CPU time is the chunk's
-                best = state.train_cache.get("batch_cpu")
-                state.train_cache["batch_cpu"] = min(best or float("inf"), cpu / done)
-        # Wall time including the end-of-epoch evaluations, for an honest "time left".
-        state.train_cache["wall"] = state.train_cache.get("wall", 0.0) + time.perf_counter() - start
-    if tr.done and state.trainer is tr:
-        end_run(state)
-        return True
-    return False
-
-
-def _rerun_check() -> Callable[[], None] | None:
-    """The current script run's check for a pending stop or rerun (it raises Streamlit's own
-    exception for it, as any st.* call would), or None outside a script run."""
-    ctx = get_script_run_ctx(suppress_warning=True)
-    return getattr(ctx, "yield_check", None) if ctx is not None else None
-
-
-def store_run(state: LabState) -> None:
-    """Add the current run to ``state.runs`` once, if it trained at all."""
-    tr = state.trainer
-    if tr is None or tr.batches_done == 0 or any(r.number == state.run_number for r in state.runs):
-        return
-    status = tr.status if tr.done else "stopped"
-    history = [r.to_dict() for r in tr.history]
-    state.runs.append(RunSummary(state.run_number, tr.config, history, status, seconds=tr.train_seconds))
-
-
-def seconds_left(state: LabState) -> float | None:
-    """Estimated wall-clock seconds to the end of the current run, from the batches after the
-    first (which pays for cold caches and threads: counted in, it made early estimates 2x too
-    long); None until a chunk has run after it."""
-    tr = state.trainer
-    wall = state.train_cache.get("wall")
-    if tr is None or not wall or tr.batches_done < 2:
-        return None
-    first = state.train_cache.get("wall_first", 0.0)
-    return (wall - first) / (tr.batches_done - 1) * (tr.total_batches - tr.batches_done)
-
-
-def earlier_run_numbers(state: LabState) -> list[int]:
-    """Runs that can be drawn behind the current one (all but the current)."""
-    current = state.run_number if state.trainer is not None else None
-    return [r.number for r in state.runs if r.number != current and r.history]
-
-
-def overlay_lines(state: LabState, metric: str, T: Translator) -> list[dict]:
-    """The chosen earlier runs' test curves of ``metric`` ("loss" or "accuracy"), for epoch_curves."""
-    palette = ("#6b7280", "#a855f7", "#0d9488", "#ca8a04", "#db2777")
-    earlier = earlier_run_numbers(state)
-    chosen = [r for r in state.runs if r.number in state.overlay_runs and r.number in earlier]
-    return [
-        dict(
-            name=T("train.run_test", n=run.number),
-            x=[h["epoch"] for h in run.history],
-            y=[h[f"test_{metric}"] for h in run.history],
-            color=palette[i % len(palette)],
-            dash="dot",
-            faded=True,
+def draw_buttons(state: LabState, T: Translator, view: RunView | None, config: TrainConfig | None) -> None:
+    """Start, Pause, Resume, Reset: the one that goes on with the shown run is the primary
+    one; Start over an unfinished run asks first."""
+    running = view is not None and view.status == RUNNING
+    paused = view is not None and view.status == PAUSED
+    with st.container(horizontal=True, key="train_buttons"):
+        st.button(
+            T("train.start"),
+            key="train_start",
+            type="secondary" if running or paused else "primary",
+            icon=":material/play_arrow:",
+            on_click=ts.start_pressed,
+            disabled=config is None or state.confirm_start,
         )
-        for i, run in enumerate(chosen)
+        st.button(
+            T("train.pause"),
+            key="train_pause",
+            type="primary" if running else "secondary",
+            icon=":material/pause:",
+            on_click=ts.pause_run,
+            disabled=not running,
+        )
+        st.button(
+            T("train.resume"),
+            key="train_resume",
+            type="primary" if paused else "secondary",
+            icon=":material/resume:",
+            on_click=ts.resume_run,
+            disabled=not paused,
+        )
+        st.button(
+            T("train.reset"),
+            key="train_reset",
+            icon=":material/restart_alt:",
+            on_click=ts.reset_run,
+            disabled=view is None,
+        )
+    if state.confirm_start and ts.unfinished(view):
+        with st.container(border=True, key="train_confirm"):
+            st.warning(
+                T(KEYS_CONFIRM[view.status], n=view.number, done=view.epoch, epochs=view.config.epochs),
+                icon=":material/help:",
+            )
+            with st.container(horizontal=True):
+                st.button(T("train.confirm_yes"), key="train_confirm_yes", type="primary", on_click=ts.start_run)
+                st.button(T("train.confirm_no"), key="train_confirm_no", on_click=ts.cancel_start)
+    if state.quota_error:
+        st.error(T(KEYS_QUOTA[state.quota_error]), icon=":material/inventory_2:")
+    if view is not None and config is not None and config != view.config and not view.done:
+        st.caption(T("train.next_run_note"))
+
+
+# --- the live panel -------------------------------------------------------------
+
+
+def draw_live(state: LabState, T: Translator, view: RunView | None) -> None:
+    """The shown run's state, progress, figures and charts."""
+    overlays = bool(ts.earlier_run_numbers(state)) and bool(state.overlay_runs)
+    if view is None and not overlays:
+        st.info(T("train.no_run"))
+        return
+    if view is not None:
+        draw_status(state, T, view)
+    history = view.history if view is not None else ()
+    epochs = [r["epoch"] for r in history]
+    loss_lines = [
+        dict(name=T("train.train"), x=epochs, y=[r["train_loss"] for r in history], color=BLUE),
+        dict(name=T("train.test"), x=epochs, y=[r["test_loss"] for r in history], color=ACCENT),
+        *overlay_lines(state, "loss", T),
     ]
-
-
-def run_rows(state: LabState, T: Translator, total: int) -> list[dict]:
-    """One table row per run of the session, the test accuracy first (what a narrow screen
-    shows), then how the run ended, its settings and its training accuracy."""
-    rows = []
-    for run in state.runs:
-        last = run.history[-1] if run.history else {}
-        rows.append(
-            {
-                T("train.col_run"): run.number,
-                T("train.col_test_acc"): percent(last["test_accuracy"], T) if last else "—",
-                T("train.col_result"): result_text(run, T),
-                T("train.col_setup"): setup_text(run.config, T, total),
-                T("train.col_train_acc"): percent(last["train_accuracy"], T) if last else "—",
-            }
+    acc_lines = [
+        dict(name=T("train.train"), x=epochs, y=[r["train_accuracy"] for r in history], color=BLUE),
+        dict(name=T("train.test"), x=epochs, y=[r["test_accuracy"] for r in history], color=ACCENT),
+        *overlay_lines(state, "accuracy", T),
+    ]
+    n_epochs = max([view.config.epochs if view is not None else 1] + [max(line["x"], default=1) for line in loss_lines])
+    ch1, ch2, ch3 = st.columns(3)
+    with ch1:
+        st.markdown(f"**{T('train.chart_loss')}**")
+        fig = epoch_curves(loss_lines, x_title=T("train.epoch"), y_title=T("train.loss"), epochs=n_epochs)
+        show_chart(T, fig, key="train_chart_loss", width="stretch")
+    with ch2:
+        st.markdown(f"**{T('train.chart_accuracy')}**")
+        fig = epoch_curves(
+            acc_lines, x_title=T("train.epoch"), y_title=T("train.accuracy"), epochs=n_epochs, percent=True
         )
-    return rows
+        show_chart(T, fig, key="train_chart_accuracy", width="stretch")
+    with ch3:
+        st.markdown(f"**{T('train.chart_batches')}**")
+        losses = list(view.recent_losses) if view is not None else []
+        first = view.first_recent_batch if view is not None else 1
+        fig = batch_loss_curve(first, losses, name=T("train.loss"), x_title=T("train.batch"))
+        show_chart(T, fig, key="train_chart_batches", width="stretch")
 
 
-# --- the model: evaluation, file ------------------------------------------------
+def draw_status(state: LabState, T: Translator, view: RunView) -> None:
+    cfg = view.config
+    if view.status == DIVERGED:
+        st.error(divergence_message(state, view, T), icon=":material/warning:")
+    elif view.status == FINISHED:
+        acc = view.history[-1]["test_accuracy"]
+        st.success(T("train.finished", n=view.number, acc=percent(acc, T), time=duration(view.train_seconds, T)))
+    elif view.status == RUNNING:
+        st.caption(T("train.running_note"))
+    elif view.idle_paused:
+        st.info(T("train.paused_idle"))
+    else:
+        st.info(T("train.paused"))
+    if view.done:
+        progress_text = T("train.progress_done", done=view.epoch, epochs=cfg.epochs)
+    else:
+        left = duration(view.seconds_left, T) if view.status == RUNNING else "—"
+        progress_text = T("train.progress", done=view.epoch, epochs=cfg.epochs, pct=f"{view.progress:.0%}", left=left)
+    st.progress(view.progress, text=progress_text)
+    last = view.history[-1] if view.history else None
+    prev = view.history[-2] if len(view.history) > 1 else None
+    metrics = st.container(horizontal=True)  # four in a row, or two by two on a phone
+    metrics.metric(T("train.m_epoch"), f"{view.epoch} / {cfg.epochs}")
+    batch_loss = loss_text(view.recent_losses[-1], T) if view.recent_losses else "—"
+    metrics.metric(T("train.m_batch_loss"), batch_loss)
+    # The accuracies are those of the end of the last epoch; "Inside" below measures the current weights.
+    metrics.metric(
+        T("train.m_train_acc_after", epoch=last["epoch"]) if last else T("train.m_train_acc"),
+        percent(last["train_accuracy"], T) if last else "—",
+        delta=points_text(last["train_accuracy"] - prev["train_accuracy"], T) if prev else None,
+    )
+    metrics.metric(
+        T("train.m_test_acc_after", epoch=last["epoch"]) if last else T("train.m_test_acc"),
+        percent(last["test_accuracy"], T) if last else "—",
+        delta=points_text(last["test_accuracy"] - prev["test_accuracy"], T) if prev else None,
+    )
 
 
-def test_evaluation(state: LabState) -> Evaluation:
-    """The current weights on the whole test set, computed once per state of the run."""
-    tr = state.trainer
-    key = (state.run_number, tr.batches_done)
-    cached = state.train_cache.get("eval")
-    if cached is not None and cached[0] == key:
-        return cached[1]
-    data = get_dataset()
-    result = evaluate(tr.model, data.x_test, data.y_test)
-    state.train_cache["eval"] = (key, result)
-    return result
+def live_panel(state: LabState, T: Translator) -> None:
+    """The live panel, refreshed while its run trains; when the run stops, the whole page
+    redraws (buttons, sidebar, what is inside the network)."""
+    view = ts.shown_run(state)
+    training = view is not None and view.status == RUNNING
+
+    def body() -> None:
+        now = ts.shown_run(state)
+        if training and (now is None or now.status != RUNNING):
+            st.rerun()
+        draw_live(state, T, now)
+
+    if training:
+        st.fragment(body, run_every=TICK_SECONDS)()
+    else:
+        draw_live(state, T, view)
 
 
-def model_file_bytes(state: LabState) -> bytes:
-    """The current run's model as a model file (weights, config, history)."""
-    tr = state.trainer
-    params = {k: v.copy() for k, v in tr.model.params().items()}  # a snapshot, in case a chunk is training
-    model = type(tr.model)(**params)
-    meta = {"name": f"run {state.run_number}", "source": "Backprop Lab, Train page", "status": tr.status}
-    return model_to_bytes(model, tr.config, tr.history, meta)
+# --- earlier runs ---------------------------------------------------------------
 
 
-def model_file_name(state: LabState) -> str:
-    tr = state.trainer
-    return f"backprop-lab-784-{tr.model.hidden}-10-run{state.run_number}.npz"
-
-
-def on_upload() -> None:
-    """A model file was uploaded: check it; a good one becomes the active model, a bad one changes nothing."""
-    state = get_state()
-    file = st.session_state.get(UPLOAD_KEY)
-    state.upload_error = state.upload_error_detail = ""
-    if file is None:
+def draw_runs(state: LabState, T: Translator, total: int) -> None:
+    views = ts.lab_runs(state)
+    if not views:
         return
-    try:
-        saved = load_model(file.getvalue())
-    except ModelFileError as exc:
-        state.upload_error, state.upload_error_detail = exc.code, exc.detail
+    st.subheader(T("train.runs"))
+    st.dataframe(
+        run_rows(views, T, total),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            T("train.col_run"): st.column_config.NumberColumn(width=40),
+            T("train.col_test_acc"): st.column_config.TextColumn(width=70),
+            T("train.col_train_acc"): st.column_config.TextColumn(width=80),
+        },
+    )
+    earlier = ts.earlier_run_numbers(state)
+    if earlier:
+        st.multiselect(
+            T("train.overlay"),
+            earlier,
+            key=ts.overlay_key(state.lang),
+            on_change=ts.on_overlay,
+            format_func=lambda n: T("train.run_n", n=n),
+            placeholder=T("train.overlay_placeholder"),
+        )
+
+
+# --- inside the trained network ---------------------------------------------------
+
+
+def draw_inside(state: LabState, T: Translator, view: RunView | None, data) -> None:
+    if view is None or view.batches_done == 0:
         return
-    state.uploaded = saved
-    state.uploaded_name = file.name
-    state.active = UPLOADED
+    st.subheader(T("train.inside"))
+    if view.status == RUNNING:
+        st.caption(T("train.inside_running"))
+        return
+    result = ts.test_evaluation(state, view)
+    if view.status == DIVERGED:
+        st.caption(T("train.inside_diverged", n=view.number))
+    numbers = dict(
+        acc=percent(result.accuracy, T),
+        wrong=decimal(int(np.sum(result.predictions != data.y_test)), 0, T),
+        total=decimal(len(data.y_test), 0, T),
+    )
+    if view.batch_index == 0:  # at the end of an epoch: the same weights as the figures above
+        st.caption(T("train.inside_text", epoch=view.epoch, **numbers))
+    else:
+        st.caption(T("train.inside_text_mid", batches=view.batch_index, epoch=view.epoch + 1, **numbers))
+    tab_cm, tab_wrong, tab_w = st.tabs([T("train.tab_confusion"), T("train.tab_mistakes"), T("train.tab_weights")])
+    with tab_cm:
+        cm = confusion_matrix(data.y_test, result.predictions)
+        fig = confusion_figure(cm, x_title=T("train.predicted"), y_title=T("train.true"))
+        show_chart(T, fig, key="train_confusion", width="stretch")
+        st.caption(T("train.confusion_text"))
+    with tab_wrong:
+        idx = most_confident_mistakes(data.y_test, result, MISTAKES_SHOWN)
+        if len(idx) == 0:
+            st.write(T("train.no_mistakes"))
+        else:
+            st.caption(T("train.mistakes_text"))
+            captions = [
+                T(
+                    "train.mistake",
+                    true=int(data.y_test[i]),
+                    pred=int(result.predictions[i]),
+                    conf=confidence_text(float(result.confidence[i]), T),
+                )
+                for i in idx
+            ]
+            st.image(digit_tiles(data.x_test[idx]), caption=captions)
+    with tab_w:
+        hidden = view.config.hidden
+        st.multiselect(
+            T("train.units"),
+            list(range(hidden)),
+            key=ts.UNITS_KEY,
+            on_change=ts.on_units,
+            max_selections=ts.MAX_UNITS,
+            help=T("train.units_help"),
+            placeholder=T("train.units_placeholder"),
+        )
+        units = ts.weight_units(state, hidden)
+        if units:
+            st.caption(T("train.weights_text"))
+            model = lab_model(state, view.number)
+            st.image(weight_tiles(model.W_h, units), caption=[T("train.unit", n=u) for u in units])
+
+
+def lab_model(state: LabState, number: int):
+    from .lab import get_runs
+
+    return get_runs().saved_model(state.lab_id, number).model
+
+
+# --- model files ------------------------------------------------------------------
+
+
+def draw_files(state: LabState, T: Translator, view: RunView | None) -> None:
+    st.subheader(T("train.files"))
+    left, right = st.columns(2, gap="large")
+    with left:
+        if view is not None and view.status == DIVERGED:
+            st.caption(T("train.download_diverged"))
+        elif view is not None and view.batches_done > 0:
+            st.download_button(
+                T("train.download"),
+                data=lambda: ts.model_file_bytes(state, view.number),
+                file_name=ts.model_file_name(view),
+                mime="application/octet-stream",
+                key="train_download",
+                icon=":material/download:",
+                on_click="ignore",
+            )
+            st.caption(T("train.download_text"))
+        else:
+            st.caption(T("train.download_none"))
+        _, source = active_model(state)
+        if (
+            view is not None
+            and view.batches_done > 0
+            and view.status != DIVERGED
+            and not (source == "trained" and state.active_run == view.number)
+        ):
+            st.button(
+                T("train.use_trained", n=view.number), key="train_use_trained", on_click=ts.use_run, args=(view.number,)
+            )
+    with right:
+        st.file_uploader(
+            T("train.upload"), type=["npz"], key=ts.UPLOAD_KEY, on_change=ts.on_upload, help=T("train.upload_help")
+        )
+        st.caption(T("train.upload_how"))  # the box's own words ("Upload", "16MB per file") are Streamlit's, in English
+        if state.upload_error and st.session_state.get(ts.UPLOAD_KEY) is not None:
+            st.error(upload_error_text(state, T))
+        elif state.uploaded is not None:
+            summary = model_summary(state.uploaded, T)
+            # The file name is the user's text: shown as plain text, never as Markdown.
+            if state.active == UPLOADED:
+                st.success(T("train.upload_active", summary=summary), icon=":material/check_circle:")
+            else:
+                st.caption(T("train.upload_kept", summary=summary))
+            st.text(state.uploaded_name)
+            if state.active != UPLOADED:
+                st.button(T("train.use_uploaded"), key="train_use_uploaded", on_click=ts.use_uploaded)
 
 
 def upload_error_text(state: LabState, T: Translator) -> str:
@@ -469,14 +469,39 @@ def upload_error_text(state: LabState, T: Translator) -> str:
     return T("train.upload_bad", reason=reason) + "\n\n" + T("train.upload_detail", detail=f"`{detail}`")
 
 
-def use_trained() -> None:
-    get_state().active = TRAINED
+def run_rows(views: list[RunView], T: Translator, total: int) -> list[dict]:
+    """One table row per run of the lab, the test accuracy first (what a narrow screen
+    shows), then how the run stands, its settings and its training accuracy."""
+    rows = []
+    for view in views:
+        last = view.history[-1] if view.history else {}
+        rows.append(
+            {
+                T("train.col_run"): view.number,
+                T("train.col_test_acc"): percent(last["test_accuracy"], T) if last else "—",
+                T("train.col_result"): result_text(view, T),
+                T("train.col_setup"): setup_text(view.config, T, total),
+                T("train.col_train_acc"): percent(last["train_accuracy"], T) if last else "—",
+            }
+        )
+    return rows
 
 
-def use_uploaded() -> None:
-    state = get_state()
-    if state.uploaded is not None:
-        state.active = UPLOADED
+def overlay_lines(state: LabState, metric: str, T: Translator) -> list[dict]:
+    """The chosen earlier runs' test curves of ``metric`` ("loss" or "accuracy"), for epoch_curves."""
+    earlier = ts.earlier_run_numbers(state)
+    chosen = [v for v in ts.lab_runs(state) if v.number in state.overlay_runs and v.number in earlier]
+    return [
+        dict(
+            name=T("train.run_test", n=view.number),
+            x=[h["epoch"] for h in view.history],
+            y=[h[f"test_{metric}"] for h in view.history],
+            color=OVERLAY_PALETTE[i % len(OVERLAY_PALETTE)],
+            dash="dot",
+            faded=True,
+        )
+        for i, view in enumerate(chosen)
+    ]
 
 
 # --- pictures -------------------------------------------------------------------
@@ -508,14 +533,6 @@ def weight_tiles(W_h: np.ndarray, units: list[int], scale: int = 3) -> list[np.n
         rgb = white + np.where(t > 0, t * (pos - white), -t * (neg - white))
         tiles.append(_framed(np.clip(rgb, 0, 255).astype(np.uint8), scale))
     return tiles
-
-
-def weight_units(state: LabState, hidden: int) -> list[int]:
-    """The hidden units to draw: the chosen ones that exist, or the first 16."""
-    units = [u for u in (state.weight_units or []) if 0 <= u < hidden][:MAX_UNITS]
-    if state.weight_units is None:
-        units = list(range(min(16, hidden)))
-    return units
 
 
 def confidence_text(confidence: float, T: Translator) -> str:
@@ -564,28 +581,33 @@ def points_text(change: float, T: Translator) -> str | None:
     return sign + T("train.points", v=decimal(abs(100 * change), 1, T))
 
 
-def result_text(run: RunSummary, T: Translator) -> str:
-    """How a run ended, with its training time or where it stopped."""
-    if run.status == "finished":
-        return T("train.result_finished", time=duration(run.seconds, T))
-    if run.status == "diverged":
-        return T("train.result_diverged", epoch=len(run.history) + 1)
-    return T("train.result_stopped", done=len(run.history), epochs=run.config.epochs, time=duration(run.seconds, T))
+def result_text(view: RunView, T: Translator) -> str:
+    """How a run stands: finished with its training time, diverged, training, or paused where it stopped."""
+    if view.status == FINISHED:
+        return T("train.result_finished", time=duration(view.train_seconds, T))
+    if view.status == DIVERGED:
+        return T("train.result_diverged", epoch=view.epoch + 1)
+    if view.status == RUNNING:
+        return T("train.result_training", done=view.epoch, epochs=view.config.epochs)
+    return T("train.result_stopped", done=view.epoch, epochs=view.config.epochs, time=duration(view.train_seconds, T))
 
 
-def divergence_message(state: LabState, T: Translator) -> str:
+def divergence_message(state: LabState, view: RunView, T: Translator) -> str:
     """What happened, what to try instead, and which model the other pages use now."""
-    tr = state.trainer
-    loss = tr.diverged_loss
+    loss = view.diverged_loss
     _, source = active_model(state)
     return T(
         "train.diverged",
-        epoch=tr.epoch + 1,
+        epoch=view.epoch + 1,
         loss=loss_text(loss, T) if loss is not None else T("train.loss_nan"),
-        lr=decimal_g(tr.config.lr, T),
-        suggestion=decimal_g(suggested_lr(tr.config), T),
+        lr=decimal_g(view.config.lr, T),
+        suggestion=decimal_g(suggested_lr(view.config), T),
         model=model_label(state, source, T),
     )
+
+
+def optimizer_text(name: str, T: Translator) -> str:
+    return T(KEYS_OPTIMIZER[OPTIMIZER_CHOICES.index(name)])
 
 
 def decimal_g(value: float, T: Translator) -> str:
@@ -598,7 +620,7 @@ def setup_text(config: TrainConfig, T: Translator, total: int) -> str:
     return T(
         "train.setup",
         hidden=config.hidden,
-        optimizer=T(KEYS_OPTIMIZER[OPTIMIZER_CHOICES.index(config.optimizer)]),
+        optimizer=optimizer_text(config.optimizer, T),
         lr=decimal_g(config.lr, T),
         batch=config.batch_size,
         images=decimal(config.train_size or total, 0, T),

@@ -1,11 +1,17 @@
-"""Sharing the server's cores between sessions that train at the same time.
+"""Sharing the server's cores between runs that train at the same time.
 
-In a workshop thirty people may press Start together. Each session trains in
-short chunks; every chunk passes through one process-wide gate that lets at
-most ``cores`` chunks compute at once (waiters are served strictly in arrival
+In a workshop thirty people may press Start together. Each run trains in
+short chunks on a worker thread of its own (see :mod:`labs.runs`); every chunk
+passes through one process-wide gate that lets at most ``cores`` chunks
+compute at once (waiters are served strictly in arrival
 order, so every session moves forward at the same pace) and sets BLAS to one
 thread while several sessions train, so 30 sessions never ask OpenBLAS for 60
-threads on 2 cores. A session training alone gets every core.
+threads on 2 cores. A run training alone gets every core.
+
+The work buffers of a training step (a batch's inputs, activations and
+deltas: about 65 MB at hidden 1024 and batch 4096) belong to the gate's
+slots, not to the runs: a chunk borrows its slot's :class:`Workspace`, so the
+server holds at most one set per core however many runs there are.
 
 A session counts as training while it waits for or holds a slot, and for
 ``ACTIVE_WINDOW_S`` after its last chunk (the page draws between chunks);
@@ -14,8 +20,9 @@ A session counts as training while it waits for or holds a slot, and for
 waiting for its turn checks every ``POLL_S`` whether its script run should stop
 (a click), so a Pause never waits for the other sessions' turns.
 
-Also here, as process-wide settings for many sessions in one server: glibc's
-malloc arenas (:func:`limit_malloc_retention`) and the garbage collector
+Also here, as process-wide settings for many sessions in one server, made by
+one explicit call, :func:`configure_process`: glibc's malloc arenas
+(:func:`limit_malloc_retention`) and the garbage collector
 (:func:`freeze_startup_heap`).
 """
 
@@ -31,8 +38,10 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-import numpy  # noqa: F401 - loads the BLAS library, so the controller below can find it
+import numpy as np  # loads the BLAS library, so the controller below can find it
 from threadpoolctl import ThreadpoolController
+
+from mlp_core.model import Workspace
 
 # A session that has not trained for this long no longer counts as training.
 ACTIVE_WINDOW_S = 3.0
@@ -98,11 +107,38 @@ def freeze_startup_heap() -> bool:
     return True
 
 
+def configure_process() -> None:
+    """The process-wide settings of a server that holds many sessions; call it once the
+    app's modules are imported (every page does, through ``ui.common.page_setup``). Later
+    calls do nothing."""
+    limit_malloc_retention()
+    freeze_startup_heap()
+
+
 def available_cores() -> int:
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         return os.cpu_count() or 1
+
+
+class Slot:
+    """One core's worth of compute, held for one chunk, with the work buffers that go with it."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self._workspace: Workspace | None = None
+
+    def workspace(self, batch: int, hidden: int, dtype: str | np.dtype) -> Workspace:
+        """This slot's buffers for a (batch, hidden, dtype) step, made anew only when the shape changes."""
+        ws = self._workspace
+        if ws is None or (ws.batch, ws.hidden, ws.dtype) != (batch, hidden, np.dtype(dtype)):
+            self._workspace = None  # the old buffers go before the new ones are made
+            ws = self._workspace = Workspace(batch, hidden, np.dtype(dtype))
+        return ws
+
+    def release_buffers(self) -> None:
+        self._workspace = None
 
 
 class TrainingGate:
@@ -118,6 +154,8 @@ class TrainingGate:
         self._last_seen: dict[str, float] = {}  # session -> end of its last chunk
         self._controller = ThreadpoolController()
         self._threads: int | None = None
+        self._slots = [Slot(i) for i in range(self.cores)]
+        self._free = list(self._slots)
         # For tests and the load benchmark.
         self.waited_s = 0.0  # total time chunks spent queueing
         self.max_holders = 0  # most chunks ever computing at once
@@ -162,8 +200,8 @@ class TrainingGate:
     # --- the slot ---------------------------------------------------------------
 
     @contextmanager
-    def slot(self, session_id: str, interrupt: Callable[[], None] | None = None) -> Iterator[None]:
-        """Hold one core's worth of compute for one chunk of training.
+    def slot(self, session_id: str, interrupt: Callable[[], None] | None = None) -> Iterator[Slot]:
+        """Hold one core's worth of compute for one chunk of training; yields the :class:`Slot`.
 
         ``interrupt`` is called every ``POLL_S`` while the chunk waits for its turn;
         if it raises (a click asked for a rerun, say), the chunk leaves the queue
@@ -187,6 +225,7 @@ class TrainingGate:
                 self._release_locked(session_id)
                 raise
             self._queue.popleft()
+            slot = self._free.pop()
             self._holders += 1
             self.max_holders = max(self.max_holders, self._holders)
             self.chunks += 1
@@ -194,12 +233,19 @@ class TrainingGate:
             self._set_blas_threads_locked(self.cores if self._active_locked() <= 1 else 1)
             self._cond.notify_all()  # the next in line may take another free slot
         try:
-            yield
+            yield slot
         finally:
             with self._cond:
+                self._free.append(slot)
                 self._holders -= 1
                 self._release_locked(session_id)
                 self._last_seen[session_id] = time.monotonic()
+
+    def release_buffers(self) -> None:
+        """Drop the slots' work buffers (nothing is training): memory goes back to the system."""
+        with self._cond:
+            for slot in self._free:
+                slot.release_buffers()
 
     def _release_locked(self, session_id: str) -> None:
         self._inside[session_id] -= 1

@@ -1,0 +1,487 @@
+"""Runs as jobs: a training run trains on a worker thread of its own, pages only watch it.
+
+A :class:`RunManager` (one per server process) owns every run that is in
+memory. ``start`` puts a new run on a worker that trains continuously, one
+chunk at a time through the fair :class:`~labs.gate.TrainingGate` (the chunk
+borrows the work buffers of its gate slot), until the run finishes, diverges,
+is paused, or its lab has had no page open for ``idle_pause_s`` (then it
+pauses itself). After every epoch, every ``checkpoint_s`` and when it stops,
+the worker writes a checkpoint to the :class:`~labs.store.LabStore`: the
+weights as a model file and the trainer's state (optimizer, random
+generator, position), from which :meth:`RunManager.resume` goes on bit for bit
+as if the run had never stopped, in this process or after a restart.
+
+Pages read :class:`RunView` snapshots (``views``) and a run's model
+(``saved_model``); nothing they do waits for a chunk or slows one down. A run
+that is neither training nor watched is dropped from memory after
+``idle_pause_s``: it lives on in the store.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from mlp_core.config import TrainConfig
+from mlp_core.data import Dataset
+from mlp_core.io import SavedModel, load_model, model_to_bytes
+from mlp_core.train import DIVERGED, FINISHED, Trainer
+
+from .gate import TrainingGate
+from .store import LabStore, QuotaExceeded, RunRecord
+
+RUNNING, PAUSED = "running", "paused"
+STATUSES = (RUNNING, PAUSED, FINISHED, DIVERGED)
+
+CHUNK_SECONDS = 0.3  # compute per chunk while others train: a Pause waits at most this (plus one batch)
+SOLO_CHUNK_SECONDS = 1.0  # a run training alone takes longer chunks: fewer hand-overs, same pause latency per batch
+CHECKPOINT_SECONDS = 20.0  # a run checkpoints at least this often, and after every epoch
+IDLE_PAUSE_SECONDS = 600.0  # a run whose lab no page has watched for this long pauses itself
+RECENT_BATCHES = 400  # batch losses a view carries (the "recent batches" chart)
+# What a stored run's meta says of its progress (written by the manager, not part of the run's own meta).
+_PROGRESS_KEYS = ("batches_done", "total_batches", "recent_losses", "diverged_loss")
+
+
+@dataclass(frozen=True)
+class RunView:
+    """What a page draws of a run: one consistent snapshot."""
+
+    number: int
+    config: TrainConfig
+    status: str  # RUNNING, PAUSED, FINISHED or DIVERGED
+    epoch: int  # epochs completed
+    batches_done: int
+    batch_index: int  # batches done in the current epoch
+    total_batches: int
+    history: tuple[dict, ...]  # EpochRecord.to_dict() per epoch
+    recent_losses: tuple[float, ...]  # the last RECENT_BATCHES batch losses
+    train_seconds: float
+    seconds_left: float | None
+    diverged_loss: float | None = None
+    meta: dict = field(default_factory=dict)
+    idle_paused: bool = False  # paused by itself because nobody watched
+
+    @property
+    def progress(self) -> float:
+        return min(1.0, self.batches_done / self.total_batches) if self.total_batches else 0.0
+
+    @property
+    def done(self) -> bool:
+        return self.status in (FINISHED, DIVERGED)
+
+    @property
+    def first_recent_batch(self) -> int:
+        """The number (1-based) of the first batch in ``recent_losses``."""
+        return self.batches_done - len(self.recent_losses) + 1
+
+
+class _Stop(Exception):
+    """A chunk waiting for its turn was told to stop."""
+
+
+class Job:
+    """A run in memory: its trainer and the worker that trains it."""
+
+    def __init__(self, lab: str, number: int, trainer: Trainer, meta: dict) -> None:
+        self.lab, self.number = lab, number
+        self.trainer = trainer
+        self.meta = meta
+        self.want_run = False
+        self.idle_paused = False
+        self.thread: threading.Thread | None = None
+        self.lock = threading.Lock()  # held while a chunk trains or a checkpoint is taken
+        self.wall = 0.0  # seconds of chunks, evaluations included, after the first batch
+        self.walled_batches = 0  # the batches those seconds trained
+        self.batch_cpu: float | None = None  # CPU seconds per batch on one BLAS thread (chunk sizing)
+        self.last_checkpoint = time.monotonic()
+        self.view: RunView | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.lab}/{self.number}"
+
+    def status(self) -> str:
+        if self.trainer.done:
+            return self.trainer.status
+        return RUNNING if self.want_run else PAUSED
+
+    def make_view(self) -> RunView:
+        tr = self.trainer
+        left = None
+        if self.walled_batches and not tr.done:
+            left = self.wall / self.walled_batches * (tr.total_batches - tr.batches_done)
+        return RunView(
+            number=self.number,
+            config=tr.config,
+            status=self.status(),
+            epoch=tr.epoch,
+            batches_done=tr.batches_done,
+            batch_index=tr.batch_index,
+            total_batches=tr.total_batches,
+            history=tuple(r.to_dict() for r in tr.history),
+            recent_losses=tuple(tr.batch_losses[-RECENT_BATCHES:]),
+            train_seconds=tr.train_seconds,
+            seconds_left=left,
+            diverged_loss=tr.diverged_loss,
+            meta=dict(self.meta),
+            idle_paused=self.idle_paused,
+        )
+
+
+def chunk_batches(active: int, batch_cpu_s: float | None, chunk_seconds: float = CHUNK_SECONDS) -> int | None:
+    """The batches of the next chunk: None (train for a time budget) for a run training alone
+    or before its speed is known; with several runs, ``chunk_seconds`` of its own compute,
+    counted in batches.
+
+    The gate serves waiting chunks in turn; what makes the turns fair is their
+    size. A time budget buys fewer batches when the chunk shares the CPU with
+    other threads (page redraws, the web server) and more when it does not; a
+    count of batches from the run's own CPU time per batch on one core gives
+    every run with the same settings the same batches per turn.
+    """
+    if active <= 1 or not batch_cpu_s:
+        return None
+    return max(1, round(chunk_seconds / batch_cpu_s))
+
+
+def trainer_state_bytes(tr: Trainer) -> bytes:
+    """The trainer's state (see Trainer.state_dict) as an .npz: arrays, and the rest as JSON."""
+    arrays, values = tr.state_dict()
+    arrays["values_json"] = np.frombuffer(json.dumps(values).encode(), dtype=np.uint8)
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def trainer_from_checkpoint(config: TrainConfig, data: Dataset, weights: bytes, state: bytes | None) -> Trainer:
+    """The trainer a checkpoint describes; the weights are checked as any model file is."""
+    saved = load_model(weights)
+    if state is None:  # weights only: a run that cannot be resumed, kept for its model
+        tr = Trainer(config, data, saved.model)
+        return tr
+    with np.load(io.BytesIO(state), allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    values = json.loads(arrays.pop("values_json").tobytes().decode())
+    return Trainer.restore(config, data, saved.model, arrays, values)
+
+
+class RunManager:
+    """Every run of this server process that is in memory, and the workers that train them."""
+
+    def __init__(
+        self,
+        store: LabStore,
+        data: Dataset | Callable[[], Dataset],
+        gate: TrainingGate,
+        *,
+        idle_pause_s: float = IDLE_PAUSE_SECONDS,
+        checkpoint_s: float = CHECKPOINT_SECONDS,
+        chunk_seconds: float = CHUNK_SECONDS,
+        chunk_batches: int | None = None,
+        on_end: Callable[[str, RunView], None] | None = None,
+    ) -> None:
+        self.store = store
+        self._data = data  # a Dataset, or how to load it when the first run needs it
+        self.gate = gate
+        self.idle_pause_s = idle_pause_s
+        self.checkpoint_s = checkpoint_s
+        self.chunk_seconds = chunk_seconds
+        self.fixed_chunk_batches = chunk_batches  # tests: this many batches per chunk
+        self.on_end = on_end  # called (lab, view) when a run finishes or diverges
+        self._lock = threading.RLock()
+        self._jobs: dict[tuple[str, int], Job] = {}
+        self._watched: dict[str, float] = {}  # lab -> when a page last showed it
+        self._models: OrderedDict[tuple[str, int, int], SavedModel] = OrderedDict()  # store-loaded models
+        self._records: dict[str, list[RunRecord]] = {}  # the store's runs per lab, as last read
+        self.last_error: BaseException | None = None  # a worker's unexpected error (tests and logs)
+
+    @property
+    def data(self) -> Dataset:
+        if callable(self._data):
+            self._data = self._data()
+        return self._data
+
+    # --- what pages call ------------------------------------------------------------
+
+    def watch(self, lab: str) -> None:
+        """A page of this lab is open now: its runs keep training; idle ones may be let go."""
+        now = time.monotonic()
+        with self._lock:
+            self._watched[lab] = now
+            self._let_go_idle(now)
+
+    def start(self, lab: str, config: TrainConfig, meta: dict | None = None) -> int:
+        """A new run of ``config``, training from now on; returns its number.
+        Raises QuotaExceeded when the lab holds as many runs as it may."""
+        self.watch(lab)
+        number = self.store.next_run_number(lab)
+        tr = Trainer(config, self.data)
+        job = Job(lab, number, tr, dict(meta or {}))
+        self.store.save_run(lab, self._record(job, RUNNING), model_to_bytes(tr.model), trainer_state_bytes(tr))
+        with self._lock:
+            self._jobs[(lab, number)] = job
+            self._records.pop(lab, None)
+        self._launch(job)
+        return number
+
+    def pause(self, lab: str, number: int) -> None:
+        """Stop training after the current batch; returns once the run is checkpointed."""
+        job = self._jobs.get((lab, number))
+        if job is None:
+            return
+        job.want_run = False
+        job.idle_paused = False
+        thread = job.thread
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(60)
+
+    def resume(self, lab: str, number: int) -> bool:
+        """Go on training a paused run (loaded from its checkpoint if it is not in memory);
+        False when there is nothing to resume."""
+        self.watch(lab)
+        job = self._job(lab, number)
+        if job is None or job.trainer.done:
+            return False
+        with self._lock:
+            if job.thread is not None and job.thread.is_alive():
+                job.want_run = True
+                return True
+        self._launch(job)
+        return True
+
+    def views(self, lab: str) -> list[RunView]:
+        """Every run of the lab, oldest first: live ones as their workers last published
+        them, the others as the store keeps them (a run that was training when the
+        server stopped shows as paused at its last checkpoint)."""
+        with self._lock:
+            live = {n: j for (l, n), j in self._jobs.items() if l == lab}
+            records = self._records.get(lab)
+        if records is None:
+            records = self.store.runs(lab)
+            with self._lock:
+                self._records[lab] = records
+        out = []
+        for rec in records:
+            job = live.get(rec.number)
+            if job is not None:
+                out.append(job.view or job.make_view())
+            else:
+                out.append(_view_of_record(rec))
+        known = {v.number for v in out}
+        out += [j.view or j.make_view() for n, j in sorted(live.items()) if n not in known]
+        return out
+
+    def view(self, lab: str, number: int) -> RunView | None:
+        return next((v for v in self.views(lab) if v.number == number), None)
+
+    def saved_model(self, lab: str, number: int) -> SavedModel | None:
+        """The run's model with its settings and history (the live weights while it trains)."""
+        job = self._jobs.get((lab, number))
+        if job is not None:
+            tr = job.trainer
+            return SavedModel(tr.model, tr.config, [r.to_dict() for r in tr.history], self._meta(job))
+        view = self.view(lab, number)
+        if view is None:
+            return None
+        key = (lab, number, view.batches_done)
+        with self._lock:
+            if key in self._models:
+                self._models.move_to_end(key)
+                return self._models[key]
+        checkpoint = self.store.run_checkpoint(lab, number)
+        if checkpoint is None:
+            return None
+        saved = load_model(checkpoint[0])
+        with self._lock:
+            self._models[key] = saved
+            while len(self._models) > 8:  # a few models in memory; the store has them all
+                self._models.popitem(last=False)
+        return saved
+
+    def wait(self, lab: str, number: int, timeout: float = 120) -> RunView | None:
+        """Block until the run is not training (tests, the load benchmark)."""
+        job = self._jobs.get((lab, number))
+        if job is not None and job.thread is not None:
+            job.thread.join(timeout)
+        return self.view(lab, number)
+
+    def running(self) -> int:
+        with self._lock:
+            return sum(1 for j in self._jobs.values() if j.thread is not None and j.thread.is_alive())
+
+    def shutdown(self, timeout: float = 30) -> None:
+        """Pause every run (each checkpoints as it stops): the server is going down."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            job.want_run = False
+        for job in jobs:
+            if job.thread is not None:
+                job.thread.join(timeout)
+
+    # --- in memory and in the store ------------------------------------------------------
+
+    def _job(self, lab: str, number: int) -> Job | None:
+        """The run in memory, loaded from its checkpoint when needed."""
+        with self._lock:
+            job = self._jobs.get((lab, number))
+            if job is not None:
+                return job
+        rec = next((r for r in self.store.runs(lab) if r.number == number), None)
+        checkpoint = self.store.run_checkpoint(lab, number) if rec is not None else None
+        if rec is None or checkpoint is None:
+            return None
+        config = TrainConfig.from_dict(rec.config)
+        tr = trainer_from_checkpoint(config, self.data, *checkpoint)
+        job = Job(lab, number, tr, {k: v for k, v in rec.meta.items() if k not in _PROGRESS_KEYS})
+        job.view = job.make_view()
+        with self._lock:
+            return self._jobs.setdefault((lab, number), job)
+
+    def _meta(self, job: Job) -> dict:
+        return {"name": f"run {job.number}", "source": "Backprop Lab, Train page", "run": job.number, **job.meta}
+
+    def _record(self, job: Job, status: str) -> RunRecord:
+        tr = job.trainer
+        meta = dict(job.meta, batches_done=tr.batches_done, total_batches=tr.total_batches)
+        meta["recent_losses"] = [float(v) for v in tr.batch_losses[-RECENT_BATCHES:]]
+        if tr.diverged_loss is not None:
+            meta["diverged_loss"] = tr.diverged_loss if np.isfinite(tr.diverged_loss) else None
+        return RunRecord(
+            number=job.number,
+            config=tr.config.to_dict(),
+            history=[r.to_dict() for r in tr.history],
+            status=status,
+            seconds=tr.train_seconds,
+            meta=meta,
+        )
+
+    def _checkpoint(self, job: Job, status: str) -> None:
+        """Write the run to the store (under job.lock: no chunk is training)."""
+        tr = job.trainer
+        weights = model_to_bytes(tr.model, tr.config, tr.history, self._meta(job))
+        try:
+            self.store.save_run(job.lab, self._record(job, status), weights, trainer_state_bytes(tr))
+        except QuotaExceeded:  # the lab is over its bytes: keep the summary, not the checkpoint
+            self.store.save_run(job.lab, self._record(job, status))
+        job.last_checkpoint = time.monotonic()
+        with self._lock:
+            self._records.pop(job.lab, None)
+
+    def _let_go_idle(self, now: float) -> None:
+        """Drop runs from memory that neither train nor were watched for idle_pause_s."""
+        for key, job in list(self._jobs.items()):
+            if job.want_run or (job.thread is not None and job.thread.is_alive()):
+                continue
+            if now - self._watched.get(job.lab, 0.0) > self.idle_pause_s:
+                del self._jobs[key]
+
+    def _idle(self, lab: str) -> bool:
+        return time.monotonic() - self._watched.get(lab, time.monotonic()) > self.idle_pause_s
+
+    # --- the worker ---------------------------------------------------------------------
+
+    def _launch(self, job: Job) -> None:
+        job.want_run = True
+        job.idle_paused = False
+        job.view = job.make_view()
+        job.thread = threading.Thread(target=self._work, args=(job,), name=f"run {job.key}", daemon=True)
+        job.thread.start()
+
+    def _work(self, job: Job) -> None:
+        tr = job.trainer
+        gate = self.gate
+        gate.arrive(job.key)
+
+        def interrupt() -> None:  # a chunk waiting for its turn leaves the queue at once on Pause
+            if not job.want_run:
+                raise _Stop
+
+        try:
+            while job.want_run and not tr.done:
+                if self._idle(job.lab):
+                    job.want_run, job.idle_paused = False, True
+                    break
+                new = self._chunk(job, gate, interrupt)
+                job.view = job.make_view()
+                if new is None:
+                    break
+                if not tr.done and (new or time.monotonic() - job.last_checkpoint > self.checkpoint_s):
+                    with job.lock:
+                        self._checkpoint(job, RUNNING)
+        except BaseException as exc:  # never lose the run to a bug: it pauses, and says so in the log
+            self.last_error = exc
+            job.want_run = False
+            raise
+        finally:
+            gate.leave(job.key)
+            with job.lock:
+                status = tr.status if tr.done else PAUSED
+                job.want_run = False
+                self._checkpoint(job, status)
+                tr.release_buffers()
+                job.view = job.make_view()
+            if tr.done and self.on_end is not None:
+                self.on_end(job.lab, job.view)
+
+    def _chunk(self, job: Job, gate: TrainingGate, interrupt: Callable[[], None]) -> list | None:
+        """One chunk through the gate; the epochs it completed, or None when it was stopped while waiting."""
+        tr = job.trainer
+        cfg = tr.config
+        try:
+            with gate.slot(job.key, interrupt=interrupt) as slot, job.lock:
+                if not job.want_run:
+                    return None
+                active = gate.active_sessions()
+                budget = self.fixed_chunk_batches or chunk_batches(active, job.batch_cpu, self.chunk_seconds)
+                seconds = self.chunk_seconds if active > 1 else SOLO_CHUNK_SECONDS
+                ws = slot.workspace(cfg.batch_size, cfg.hidden, cfg.dtype)
+                before, t0, cpu = tr.batches_done, time.perf_counter(), time.thread_time()
+                new = tr.run(
+                    max_batches=budget,
+                    max_seconds=None if budget else seconds,
+                    stop=lambda: not job.want_run,
+                    workspace=ws,
+                )
+                wall, cpu, done = time.perf_counter() - t0, time.thread_time() - cpu, tr.batches_done - before
+        except _Stop:
+            return None
+        if done and gate.blas_threads() == 1:  # BLAS ran in this thread: its CPU time is the chunk's
+            job.batch_cpu = min(job.batch_cpu or float("inf"), cpu / done)
+        if before == 0 and done:  # the first batch pays for cold caches: left out of "time left"
+            wall *= (done - 1) / done
+            done -= 1
+        job.wall += wall
+        job.walled_batches += done
+        return new
+
+
+def _view_of_record(rec: RunRecord) -> RunView:
+    config = TrainConfig.from_dict(rec.config)
+    status = rec.status if rec.status in (FINISHED, DIVERGED) else PAUSED  # not training in this process
+    meta = dict(rec.meta)
+    total = int(meta.pop("total_batches", 0)) or 1
+    done = int(meta.pop("batches_done", 0))
+    per_epoch = max(1, total // config.epochs)
+    return RunView(
+        number=rec.number,
+        config=config,
+        status=status,
+        epoch=len(rec.history),
+        batches_done=done,
+        batch_index=done - len(rec.history) * per_epoch if status == PAUSED else 0,
+        total_batches=total,
+        history=tuple(rec.history),
+        recent_losses=tuple(meta.pop("recent_losses", ())),
+        train_seconds=rec.seconds,
+        seconds_left=None,
+        diverged_loss=meta.pop("diverged_loss", None),
+        meta=meta,
+    )
