@@ -238,10 +238,11 @@ class LabStore:
                     conn.execute("BEGIN IMMEDIATE")
                     try:
                         result = work(conn)
+                        conn.execute("COMMIT")
                     except BaseException:
-                        conn.execute("ROLLBACK")
+                        if conn.in_transaction:  # SQLite may have rolled back by itself (a full disk)
+                            conn.execute("ROLLBACK")
                         raise
-                    conn.execute("COMMIT")
                     return result
                 except sqlite3.OperationalError as exc:
                     if attempt or not _is_full(exc):

@@ -1,0 +1,205 @@
+"""Runs as jobs: a worker trains each run through the gate and checkpoints it; pause,
+resume, a restart of the server and divergence all give exactly the weights of an
+uninterrupted run, and nothing is held that a stopped run does not need."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from labs.gate import TrainingGate
+from labs.runs import PAUSED, RUNNING, RunManager, chunk_batches, trainer_from_checkpoint
+from labs.store import LabStore, Quotas, RunRecord
+from mlp_core import preset, train
+from mlp_core.train import DIVERGED, FINISHED
+
+
+def long_config(**changes):
+    """About 400 batches: long enough to pause in the middle, seconds to train."""
+    base = dict(epochs=2, train_size=2000, batch_size=10, hidden=32, warmup_epochs=0.0)
+    base.update(changes)
+    return preset("fast", **base)
+
+
+def wait_until(condition, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.005)
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = LabStore(tmp_path / "labs.sqlite3")
+    yield store
+    store.close()
+
+
+def manager(store, data, **kw) -> RunManager:
+    kw.setdefault("chunk_batches", 5)
+    return RunManager(store, data, TrainingGate(cores=2), **kw)
+
+
+def same_weights(a, b) -> bool:
+    pa, pb = a.params(), b.params()
+    return pa.keys() == pb.keys() and all(np.array_equal(pa[k], pb[k]) for k in pa)
+
+
+def test_a_run_trains_on_its_own_to_the_weights_of_train(store, mnist_small):
+    runs = manager(store, mnist_small)
+    lab = store.new_lab()
+    config = preset("fast", epochs=2, train_size=1000, hidden=24)
+    number = runs.start(lab, config, {"active_before": "default"})
+    assert number == 1
+    view = runs.wait(lab, number)
+    assert view.status == FINISHED and view.epoch == 2 and len(view.history) == 2
+    assert view.meta["active_before"] == "default"
+    expected = train(config, mnist_small)
+    assert same_weights(runs.saved_model(lab, number).model, expected.model)
+    assert [h["test_accuracy"] for h in view.history] == [r.test_accuracy for r in expected.history]
+    record = store.runs(lab)[0]
+    assert record.status == FINISHED and record.history == list(view.history)
+
+
+def test_pause_resume_restart_give_the_weights_of_an_uninterrupted_run(store, mnist_small):
+    config = long_config()
+    expected = train(config, mnist_small)
+    runs = manager(store, mnist_small)
+    lab = store.new_lab()
+    number = runs.start(lab, config)
+    wait_until(lambda: runs.view(lab, number).batches_done >= 30)
+    runs.pause(lab, number)
+    paused = runs.view(lab, number)
+    assert paused.status == PAUSED and 30 <= paused.batches_done < paused.total_batches
+    time.sleep(0.1)
+    assert runs.view(lab, number).batches_done == paused.batches_done  # nothing trains after Pause returns
+    assert runs.resume(lab, number)
+    wait_until(lambda: runs.view(lab, number).batches_done >= paused.batches_done + 40)
+    runs.pause(lab, number)
+    before_restart = runs.view(lab, number)
+
+    restarted = manager(store, mnist_small)  # a new server process on the same store
+    view = restarted.view(lab, number)
+    assert view.status == PAUSED and view.batches_done == before_restart.batches_done
+    assert view.history == before_restart.history and view.recent_losses == before_restart.recent_losses
+    assert restarted.resume(lab, number)
+    assert restarted.wait(lab, number).status == FINISHED
+    assert same_weights(restarted.saved_model(lab, number).model, expected.model)
+
+
+def test_a_run_that_was_training_when_the_server_died_shows_paused_and_resumes(store, mnist_small):
+    config = long_config()
+    runs = manager(store, mnist_small)
+    lab = store.new_lab()
+    number = runs.start(lab, config)
+    wait_until(lambda: runs.view(lab, number).epoch >= 1)  # an epoch's checkpoint is in the store
+    runs.pause(lab, number)
+    # The server dies while training: its last checkpoint still says "running".
+    record = store.runs(lab)[0]
+    store.save_run(lab, RunRecord(**{**record.__dict__, "status": RUNNING}))
+    fresh = manager(store, mnist_small)
+    assert fresh.view(lab, number).status == PAUSED
+    fresh.resume(lab, number)
+    assert fresh.wait(lab, number).status == FINISHED
+    assert same_weights(fresh.saved_model(lab, number).model, train(config, mnist_small).model)
+
+
+def test_divergence_stops_the_run_and_tells_the_owner(store, mnist_small):
+    ended = []
+    runs = manager(store, mnist_small, on_end=lambda lab, view: ended.append((lab, view.number, view.status)))
+    lab = store.new_lab()
+    number = runs.start(lab, preset("original", epochs=2, train_size=1000, lr=1000.0, hidden=16))
+    view = runs.wait(lab, number)
+    assert view.status == DIVERGED and view.diverged_loss is not None
+    assert ended == [(lab, number, DIVERGED)]
+    model = runs.saved_model(lab, number).model
+    assert all(np.isfinite(p).all() for p in model.params().values())  # the weights from before the blow-up
+    assert store.runs(lab)[0].status == DIVERGED
+
+
+def test_a_run_nobody_watches_pauses_itself(store, mnist_small):
+    runs = manager(store, mnist_small, idle_pause_s=0.3)
+    lab = store.new_lab()
+    number = runs.start(lab, long_config(epochs=50))
+    view = runs.wait(lab, number, timeout=60)
+    assert view.status == PAUSED and view.idle_paused and not view.done
+    runs.watch(lab)  # a page opens the lab again: the run stays paused until Resume
+    assert runs.view(lab, number).status == PAUSED
+
+
+def test_a_stopped_run_holds_no_work_buffers_and_leaves_memory_when_idle(store, mnist_small):
+    gate = TrainingGate(cores=1)
+    runs = RunManager(store, mnist_small, gate, chunk_batches=5, idle_pause_s=0.2)
+    lab = store.new_lab()
+    number = runs.start(lab, preset("fast", epochs=1, train_size=500, hidden=16))
+    runs.wait(lab, number)
+    job = runs._jobs[(lab, number)]
+    assert job.trainer._ws is None  # the buffers were the gate slot's, lent per chunk
+    assert gate._slots[0]._workspace is not None  # one set per core, kept for the next chunk
+    time.sleep(0.3)
+    runs.watch(store.new_lab())  # any page of any lab lets idle runs go
+    assert (lab, number) not in runs._jobs
+    assert runs.view(lab, number).status == FINISHED  # still there, from the store
+    assert runs.saved_model(lab, number) is not None
+
+
+def test_runs_of_different_labs_never_mix(store, mnist_small):
+    runs = manager(store, mnist_small)
+    a, b = store.new_lab(), store.new_lab()
+    na = runs.start(a, preset("fast", epochs=1, train_size=500, hidden=16, seed=1))
+    nb = runs.start(b, preset("fast", epochs=1, train_size=500, hidden=16, seed=2))
+    runs.wait(a, na)
+    runs.wait(b, nb)
+    assert [v.number for v in runs.views(a)] == [1] and [v.number for v in runs.views(b)] == [1]
+    assert not same_weights(runs.saved_model(a, 1).model, runs.saved_model(b, 1).model)
+    assert runs.saved_model(a, 2) is None
+
+
+def test_a_full_lab_refuses_a_new_run(tmp_path, mnist_small):
+    from labs.store import QuotaExceeded
+
+    store = LabStore(tmp_path / "s.sqlite3", quotas=Quotas(runs=1))
+    runs = manager(store, mnist_small)
+    lab = store.new_lab()
+    runs.wait(lab, runs.start(lab, preset("fast", epochs=1, train_size=300, hidden=8)))
+    with pytest.raises(QuotaExceeded):
+        runs.start(lab, preset("fast", epochs=1, train_size=300, hidden=8))
+
+
+def test_many_runs_share_the_cores_fairly(store, mnist_small):
+    """Eight runs at once, each trained by its own worker through a one-core gate: all
+    finish, and never more than one chunk computes at a time."""
+    gate = TrainingGate(cores=1)
+    runs = RunManager(store, mnist_small, gate, chunk_batches=3)
+    labs = [store.new_lab() for _ in range(8)]
+    for i, lab in enumerate(labs):
+        runs.start(lab, preset("fast", epochs=1, train_size=600, hidden=16, seed=i))
+    for lab in labs:
+        assert runs.wait(lab, 1).status == FINISHED
+    assert gate.max_holders == 1
+    assert threading.active_count() < 50
+
+
+def test_trainer_state_round_trips_through_a_checkpoint(mnist_small):
+    from labs.runs import trainer_state_bytes
+    from mlp_core import Trainer
+    from mlp_core.io import model_to_bytes
+
+    config = long_config(optimizer="adam", lr=0.001, biases=True, shuffle=True)
+    tr = Trainer(config, mnist_small)
+    tr.run(max_batches=57)
+    copy = trainer_from_checkpoint(config, mnist_small, model_to_bytes(tr.model), trainer_state_bytes(tr))
+    tr.run(max_batches=100)
+    copy.run(max_batches=100)
+    assert same_weights(tr.model, copy.model)
+    assert tr.batch_losses == copy.batch_losses and tr.history == copy.history
+
+
+@pytest.mark.parametrize("active", [2, 30])
+def test_runs_training_together_get_the_same_batches_per_turn(active):
+    assert chunk_batches(active, 0.01) == 30
+    assert chunk_batches(1, 0.01) is None  # alone: a time budget
+    assert chunk_batches(active, None) is None  # speed not known yet
