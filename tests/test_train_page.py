@@ -1,10 +1,9 @@
-"""The Train page under AppTest: presets fill the controls, runs train in chunks and
-survive pauses and page switches bit for bit, model files go in and out, a
-diverging learning rate is stopped and explained.
+"""The Train page under AppTest: presets fill the controls; a run trains on the server
+(labs.runs) while the page, other pages, a reload or a restarted server only watch it;
+model files go in and out; a diverging learning rate is stopped and explained.
 
-``run_every`` never ticks in AppTest, but every script run also runs the live
-panel once, and that trains one chunk while a run is going: so ``at.run()`` in
-a loop plays the role of the ticks.
+``run_every`` never ticks in AppTest: tests wait for the run's worker
+(``wait_run``) and then run the page again, as a tick would.
 """
 
 from __future__ import annotations
@@ -12,41 +11,46 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from mlp_core import ModelFileError, Trainer, load_mnist, load_model, model_to_bytes, preset, train
+from labs.runs import RECENT_BATCHES
+from mlp_core import ModelFileError, load_mnist, load_model, model_to_bytes, preset, train
+from ui import lab as lab_module
+from ui import train_session as ts
 from ui import train_view as tv
 from ui.common import active_model
 from ui.i18n import t
-from ui.state import LabState, trained_model
+from ui.state import LabState
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def open_train(lab: LabState | None = None) -> AppTest:
-    """The Train page as the multipage app runs it (app.py is the entry point, so the
-    sidebar's page links resolve), optionally with an existing session's state."""
+def open_page(page: str, state: LabState | None = None, lab_id: str | None = None) -> AppTest:
+    """A page as the multipage app runs it (app.py is the entry point, so the sidebar's
+    page links resolve), with an existing session's state, or as a new tab opening a lab link."""
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    at.switch_page("pages/2_Train.py")
-    if lab is not None:
-        at.session_state["lab"] = lab
+    at.switch_page(page)
+    if state is not None:
+        at.session_state["lab"] = state
+    if lab_id is not None:
+        at.query_params["lab"] = lab_id
     at.run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 
 
-def open_draw(state: LabState) -> AppTest:
-    """The Draw page in a second browser tab of the same session (the same LabState)."""
-    draw = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    draw.switch_page("pages/3_Draw.py")
-    draw.session_state["lab"] = state
-    draw.run()
-    assert not draw.exception, [e.message for e in draw.exception]
-    return draw
+def open_train(state: LabState | None = None, lab_id: str | None = None) -> AppTest:
+    return open_page("pages/2_Train.py", state, lab_id)
+
+
+def open_draw(state: LabState | None = None, lab_id: str | None = None) -> AppTest:
+    """The Draw page: in the same session (state), or in another tab of the same lab (lab_id)."""
+    return open_page("pages/3_Draw.py", state, lab_id)
 
 
 def lab(at: AppTest) -> LabState:
@@ -54,7 +58,7 @@ def lab(at: AppTest) -> LabState:
 
 
 def widget(at: AppTest, name: str):
-    key = tv.widget_key(name)
+    key = ts.widget_key(name)
     if name in ("optimizer", "init"):
         return at.selectbox(key=key)
     if name in ("biases", "shuffle", "augment"):
@@ -75,17 +79,38 @@ def small_run(at: AppTest, n_train: int = 2000, epochs: int = 2, **others) -> No
         set_control(at, name, value)
 
 
-def run_to_end(at: AppTest, limit: int = 400) -> None:
-    for _ in range(limit):
-        if not lab(at).train_running:
-            return
-        at.run()
-        assert not at.exception, [e.message for e in at.exception]
-    raise AssertionError("the run did not end")
+def view(at: AppTest):
+    return ts.shown_run(lab(at))
+
+
+def wait_run(at: AppTest) -> None:
+    """Wait for the shown run's worker to stop, then draw the page as a tick would."""
+    state = lab(at)
+    lab_module.get_runs().wait(state.lab_id, state.current_run, timeout=300)
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def wait_batches(at: AppTest, n: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while view(at).batches_done < n:
+        assert time.monotonic() < deadline, "the run did not train"
+        time.sleep(0.01)
+
+
+@pytest.fixture(autouse=True)
+def no_run_outlives_its_test():
+    """Runs train on server threads: whatever a test left training is paused after it."""
+    yield
+    lab_module.get_runs().shutdown()
 
 
 def texts(elements) -> str:
     return "\n".join(str(e.value) for e in elements)
+
+
+def same_weights(a, b) -> bool:
+    return all(np.array_equal(a.params()[k], v) for k, v in b.params().items())
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
@@ -93,11 +118,12 @@ def test_page_renders_with_presets_and_controls(lang):
     at = open_train(LabState(lang=lang))
     assert at.button(key="train_preset_original").proto.icon == ":material/check:"  # the chosen preset
     assert at.button(key="train_preset_fast").proto.icon == ""
-    assert at.button(key="train_start").disabled is False
+    assert at.button(key="train_start").disabled is False and at.button(key="train_start").proto.type == "primary"
     assert at.button(key="train_pause").disabled is True
     assert at.button(key="train_resume").disabled is True
     assert at.button(key="train_reset").disabled is True
     assert len(at.info) >= 1  # "press Start" in place of the charts
+    assert re.fullmatch(r"[A-Za-z0-9_-]{22}", at.query_params["lab"])  # the lab's link
 
 
 def test_original_preset_fills_the_notebooks_values():
@@ -128,7 +154,7 @@ def test_original_preset_fills_the_notebooks_values():
     assert lab(at).preset_name == "custom"
     assert "Custom settings, based on the Original notebook preset" in texts(at.caption)
     assert at.button(key="train_preset_original").proto.icon == ""
-    assert tv.config_from_settings(lab(at), 60000) == preset("original", hidden=64)
+    assert ts.config_from_settings(lab(at), 60000) == preset("original", hidden=64)
 
 
 def test_short_run_completes_and_keeps_history_and_model():
@@ -136,14 +162,12 @@ def test_short_run_completes_and_keeps_history_and_model():
     small_run(at)
     at.button(key="train_start").click().run()
     state = lab(at)
-    assert state.active == "trained"
-    assert state.trainer is not None and state.trainer.batches_done > 0
-    run_to_end(at)
-    tr = state.trainer
-    assert tr.status == "finished" and len(tr.history) == 2
-    assert tr.config == preset("original", train_size=2000, epochs=2)
-    assert tr.history[-1].test_accuracy > 0.4  # chance is 0.1; 16 batches of the notebook reach about 0.56
-    assert [r.number for r in state.runs] == [1] and state.runs[0].status == "finished"
+    assert state.active == "trained" and state.active_run == state.current_run == 1
+    wait_run(at)
+    v = view(at)
+    assert v.status == "finished" and len(v.history) == 2
+    assert v.config == preset("original", train_size=2000, epochs=2)
+    assert v.history[-1]["test_accuracy"] > 0.4  # chance is 0.1; 16 batches of the notebook reach about 0.56
     assert "Run 1 finished" in texts(at.success)
     assert at.button(key="train_resume").disabled is True
     # Analysis of the trained weights: confusion matrix, mistakes, weights.
@@ -151,75 +175,137 @@ def test_short_run_completes_and_keeps_history_and_model():
     mistakes, weights = at.get("image")
     assert len(mistakes.captions) == tv.MISTAKES_SHOWN and "→" in mistakes.captions[0]
     assert weights.captions == [f"unit {j}" for j in range(16)]
-    # The model file holds exactly these weights.
-    saved = load_model(tv.model_file_bytes(state))
-    assert np.array_equal(saved.model.W_h, tr.model.W_h) and saved.config == tr.config
+    # The model file holds exactly the weights of the same run trained without the app.
+    saved = load_model(ts.model_file_bytes(state, 1))
+    reference = train(v.config, load_mnist())
+    assert same_weights(saved.model, reference.model) and saved.config == v.config
     assert len(saved.history) == 2
 
 
-def test_pause_then_resume_gives_the_weights_of_an_uninterrupted_run(monkeypatch):
-    monkeypatch.setattr(tv, "CHUNK_BATCHES", 3)
+def test_pause_then_resume_gives_the_weights_of_an_uninterrupted_run():
     at = open_train()
-    small_run(at, n_train=1500, epochs=2, shuffle=True, optimizer="momentum")
+    small_run(at, n_train=20000, epochs=2, shuffle=True, optimizer="momentum", batch_size=8)
     at.button(key="train_start").click().run()
-    tr = lab(at).trainer
-    assert tr.batches_done == 4  # one batch in Start, one chunk in the run after it
+    wait_batches(at, 20)
     at.button(key="train_pause").click().run()
+    paused = view(at)
+    assert paused.status == "paused" and paused.batches_done < paused.total_batches
+    time.sleep(0.2)
     at.run()
-    at.run()
-    assert tr.batches_done == 4 and not lab(at).train_running
+    assert view(at).batches_done == paused.batches_done  # nothing trains after Pause returns
     assert "Paused" in texts(at.info)
-    assert at.button(key="train_resume").disabled is False
+    # Resume is now what the page offers first; Start asks before it replaces the run.
+    assert at.button(key="train_resume").proto.type == "primary"
+    assert at.button(key="train_start").proto.type == "secondary"
     at.button(key="train_resume").click().run()
-    assert tr.batches_done == 7
-    run_to_end(at)
-    assert tr.status == "finished"
-    reference = train(tr.config, load_mnist())
-    for name, value in reference.model.params().items():
-        assert np.array_equal(tr.model.params()[name], value), name
-    for ours, theirs in zip(tr.history, reference.history, strict=True):
-        assert ours.test_accuracy == theirs.test_accuracy and ours.train_loss == theirs.train_loss
+    wait_run(at)
+    assert view(at).status == "finished"
+    reference = train(view(at).config, load_mnist())
+    assert same_weights(lab_module.get_runs().saved_model(lab(at).lab_id, 1).model, reference.model)
+    assert [h["test_accuracy"] for h in view(at).history] == [r.test_accuracy for r in reference.history]
 
 
-def test_switching_pages_keeps_the_run_and_the_settings(monkeypatch):
-    monkeypatch.setattr(tv, "CHUNK_BATCHES", 2)
+def test_start_over_an_unfinished_run_asks_first():
+    at = open_train()
+    small_run(at, n_train=60000, epochs=20)
+    at.button(key="train_start").click().run()
+    at.button(key="train_pause").click().run()
+    assert view(at).status == "paused"
+    at.button(key="train_start").click().run()
+    assert lab(at).current_run == 1  # nothing replaced yet: the page asks
+    assert "Run 1 is paused" in texts(at.warning)
+    at.button(key="train_confirm_no").click().run()
+    assert lab(at).current_run == 1 and not lab(at).confirm_start
+    with pytest.raises(KeyError):
+        at.button(key="train_confirm_yes")
+    at.button(key="train_resume").click().run()
+    at.button(key="train_start").click().run()
+    assert "Run 1 is still training" in texts(at.warning)
+    at.button(key="train_confirm_yes").click().run()
+    state = lab(at)
+    assert state.current_run == 2 and state.active_run == 2
+    runs = {v.number: v for v in ts.lab_runs(state)}
+    assert runs[1].status == "paused"  # kept, paused, in the list of runs
+    lab_module.get_runs().pause(state.lab_id, 2)
+
+
+def test_a_run_goes_on_while_the_user_is_on_another_page():
+    at = open_train()
+    small_run(at, n_train=60000, epochs=50)
+    at.button(key="train_start").click().run()
+    state = lab(at)
+    draw = open_draw(state)  # the user leaves for the Draw page; no Train page runs from now on
+    assert "Training on the server" in texts(draw.sidebar.caption)
+    runs = lab_module.get_runs()
+    before = runs.view(state.lab_id, 1).batches_done
+    deadline = time.monotonic() + 30
+    while runs.view(state.lab_id, 1).batches_done < before + 20:
+        assert time.monotonic() < deadline, "the run stopped when its page was left"
+        time.sleep(0.05)
+    draw.run()
+    assert "Run 1, trained in this lab" in texts(draw.sidebar.markdown)
+    runs.pause(state.lab_id, 1)
+    back = open_train(state)
+    assert view(back).batches_done >= before + 20 and "Paused" in texts(back.info)
+
+
+def test_a_reload_and_a_restart_keep_the_runs_and_the_active_model():
+    tr = train(preset("original", train_size=500, epochs=1, hidden=16), load_mnist())
     at = open_train()
     small_run(at, n_train=1000, epochs=1, hidden=32)
     at.button(key="train_start").click().run()
-    at.button(key="train_pause").click().run()
-    state = lab(at)
-    weights = state.trainer.model.W_h.copy()
-    done = state.trainer.batches_done
+    wait_run(at)
+    lab_id = lab(at).lab_id
+    small_run(at, n_train=60000, epochs=20)
+    at.button(key="train_start").click().run()
+    wait_batches(at, 3)
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("mine.npz", model_to_bytes(tr.model)).run()
+    at.button(key="train_use_trained").click().run()  # run 2, still training, is the active model again
 
-    home = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
-    home.session_state["lab"] = state
-    home.run()
-    assert not home.exception
-    assert "Trained in this session" in texts(home.sidebar.markdown)
+    reloaded = open_train(lab_id=lab_id)  # F5: a new session opening the same link
+    state = lab(reloaded)
+    assert state.lab_id == lab_id and state.active_run == 2 and state.current_run == 2
+    assert widget(reloaded, "epochs").value == 20 and widget(reloaded, "hidden").value == 32
+    assert state.uploaded_name == "mine.npz" and same_weights(state.uploaded.model, tr.model)
 
-    back = open_train(lab(home))
-    state = lab(back)
-    assert state.trainer.batches_done == done
-    assert np.array_equal(state.trainer.model.W_h, weights)
-    assert widget(back, "hidden").value == 32 and widget(back, "n_train").value == 1000
-    assert back.session_state["lab"].preset_name == "custom"
-    assert "Custom settings" in texts(back.caption)
-    assert back.button(key="train_resume").disabled is False
-    back.button(key="train_resume").click().run()
-    run_to_end(back)
-    assert state.trainer.status == "finished"
+    # The server restarts: its runs are checkpointed as paused, the new process finds them.
+    lab_module.get_runs().shutdown()
+    lab_module.get_runs.clear()
+    after = open_train(lab_id=lab_id)
+    runs = {v.number: v for v in ts.lab_runs(lab(after))}
+    assert runs[1].status == "finished" and runs[2].status == "paused" and runs[2].batches_done >= 3
+    assert lab(after).active_run == 2 and "Run 2, trained in this lab" in texts(after.sidebar.markdown)
+    assert after.button(key="train_resume").disabled is False
+    draw = open_draw(lab_id=lab_id)
+    assert "Run 2, trained in this lab" in texts(draw.sidebar.markdown)
+    after.button(key="train_reset").click().run()
+    assert lab(after).active == "uploaded"
 
 
-def test_upload_of_a_good_file_activates_it():
+def test_an_unknown_lab_link_gets_a_fresh_lab_and_says_so():
+    for bad in ("not-a-lab", "A" * 22, "<script>alert(1)</script>"):
+        at = open_train(lab_id=bad)
+        assert lab(at).lab_id != bad and at.query_params["lab"] == lab(at).lab_id
+        assert "That lab link opens no lab" in texts(at.warning)
+        at.run()
+        assert "That lab link opens no lab" not in texts(at.warning)  # said once
+
+
+def test_upload_of_a_good_file_activates_it_and_a_run_ending_keeps_it():
     tr = train(preset("original", train_size=500, epochs=1, hidden=16), load_mnist())
     data = model_to_bytes(tr.model, tr.config, tr.history, {"name": "mine"})
     at = open_train()
-    at.file_uploader(key=tv.UPLOAD_KEY).upload("mine.npz", data).run()
+    small_run(at, n_train=3000, epochs=2, batch_size=32)
+    at.button(key="train_start").click().run()
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("[click me](https://example.com/x).npz", data).run()
     state = lab(at)
-    assert state.active == "uploaded" and state.uploaded_name == "mine.npz"
-    assert np.array_equal(state.uploaded.model.W_h, tr.model.W_h)
-    assert "mine.npz" in texts(at.success)
-    assert "Uploaded: mine.npz" in texts(at.sidebar.markdown)
+    assert state.active == "uploaded" and state.uploaded_name == "[click me](https://example.com/x).npz"
+    assert same_weights(state.uploaded.model, tr.model)
+    assert "[click me](https://example.com/x).npz" in texts(at.text)  # plain text, not a link
+    assert "example.com" not in texts(at.markdown) + texts(at.success) + texts(at.sidebar.markdown)
+    assert "Uploaded model" in texts(at.sidebar.markdown)
+    wait_run(at)
+    assert view(at).status == "finished" and lab(at).active == "uploaded"  # the run did not take over
 
 
 class Payload:
@@ -244,9 +330,9 @@ def pickled_npz() -> bytes:
 def test_upload_of_a_bad_file_shows_the_error_and_keeps_the_model(content):
     good = train(preset("original", train_size=300, epochs=1, hidden=8), load_mnist())
     at = open_train()
-    at.file_uploader(key=tv.UPLOAD_KEY).upload("good.npz", model_to_bytes(good.model)).run()
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("good.npz", model_to_bytes(good.model)).run()
     before = lab(at).uploaded
-    at.file_uploader(key=tv.UPLOAD_KEY).upload("bad.npz", content).run()
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("bad.npz", content).run()
     assert not at.exception
     state = lab(at)
     assert state.uploaded is before and state.uploaded_name == "good.npz" and state.active == "uploaded"
@@ -255,11 +341,12 @@ def test_upload_of_a_bad_file_shows_the_error_and_keeps_the_model(content):
     with pytest.raises(ModelFileError) as refused:
         load_model(content)
     assert t(f"modelfile.{refused.value.code}") in errors and refused.value.detail in errors
+    assert len(lab_module.get_store().uploads(state.lab_id)) == 1  # only the good file is kept
 
 
 def test_upload_errors_speak_russian_too():
     at = open_train(LabState(lang="ru"))
-    at.file_uploader(key=tv.UPLOAD_KEY).upload("bad.npz", pickled_npz()).run()
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("bad.npz", pickled_npz()).run()
     assert not at.exception
     errors = texts(at.error)
     assert t("modelfile.unsafe", "ru") in errors and "Что нашла проверка" in errors
@@ -295,16 +382,16 @@ def test_diverging_learning_rate_stops_with_a_message(lang, words):
     at = open_train(LabState(lang=lang))
     small_run(at, n_train=2000, epochs=1, lr=100.0)
     at.button(key="train_start").click().run()
-    run_to_end(at)
+    wait_run(at)
     state = lab(at)
-    tr = state.trainer
-    assert tr.status == "diverged"
-    assert all(np.isfinite(p).all() for p in tr.model.params().values())
+    v = view(at)
+    assert v.status == "diverged"
+    model = lab_module.get_runs().saved_model(state.lab_id, v.number).model
+    assert all(np.isfinite(p).all() for p in model.params().values())
     message = texts(at.error)
     assert all(w in message for w in words), message
-    assert state.runs[-1].status == "diverged"
     # Nothing trained is usable: the bundled model stays active, nothing to download or switch to.
-    assert state.active == "default" and trained_model(state) is None
+    assert state.active == "default"
     assert t("model.default", lang) in texts(at.sidebar.markdown)
     assert not at.get("download_button")
     assert t("train.download_diverged", lang) in texts(at.caption)
@@ -317,42 +404,40 @@ def test_a_diverged_run_never_replaces_the_model_trained_before():
     at = open_train()
     small_run(at, n_train=1000, epochs=1)
     at.button(key="train_start").click().run()
-    run_to_end(at)
+    wait_run(at)
     state = lab(at)
-    good = state.trainer.model.W_h.copy()
-    good_acc = state.trainer.history[-1].test_accuracy
+    good = lab_module.get_runs().saved_model(state.lab_id, 1)
     set_control(at, "lr", 100.0)
     at.button(key="train_start").click().run()
-    run_to_end(at)
-    assert state.trainer.status == "diverged" and state.run_number == 2
-    # The session went back to run 1's model: the sidebar, the other pages and the message say so.
-    assert state.active == "trained"
+    wait_run(at)
+    assert view(at).status == "diverged" and state.current_run == 2
+    # The lab went back to run 1's model: the sidebar, the other pages and the message say so.
+    assert state.active == "trained" and state.active_run == 1
     saved, source = active_model(state)
-    assert source == "trained" and saved.meta["run"] == 1 and np.array_equal(saved.model.W_h, good)
-    assert saved.history[-1]["test_accuracy"] == good_acc
-    assert "Trained in this session (run 1)" in texts(at.sidebar.markdown)
-    assert "Active model now: Trained in this session (run 1)." in texts(at.error)
-    assert [r.status for r in state.runs] == ["finished", "diverged"]
+    assert source == "trained" and np.array_equal(saved.model.W_h, good.model.W_h)
+    assert "Run 1, trained in this lab" in texts(at.sidebar.markdown)
+    assert "Active model now: Run 1, trained in this lab." in texts(at.error)
+    assert [v.status for v in ts.lab_runs(state)] == ["finished", "diverged"]
     draw = open_draw(state)
-    assert "Trained in this session (run 1)" in texts(draw.sidebar.markdown)
-    # A third run that finishes becomes the active model; Reset forgets every trained model.
+    assert "Run 1, trained in this lab" in texts(draw.sidebar.markdown)
+    # A third run that finishes is the active model; Reset puts it aside.
     set_control(at, "lr", 0.5)
     at.button(key="train_start").click().run()
-    run_to_end(at)
-    assert state.active == "trained" and active_model(state)[0].meta["run"] == 3
+    wait_run(at)
+    assert state.active == "trained" and state.active_run == 3
     at.button(key="train_reset").click().run()
-    assert state.active == "default" and trained_model(state) is None
+    assert state.active == "default" and state.current_run == 0
 
 
 def test_a_diverged_run_gives_the_uploaded_model_back():
     tr = train(preset("original", train_size=500, epochs=1, hidden=16), load_mnist())
     at = open_train()
-    at.file_uploader(key=tv.UPLOAD_KEY).upload("mine.npz", model_to_bytes(tr.model)).run()
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("mine.npz", model_to_bytes(tr.model)).run()
     small_run(at, n_train=1000, epochs=1, lr=100.0)
     at.button(key="train_start").click().run()
-    run_to_end(at)
-    assert lab(at).trainer.status == "diverged" and lab(at).active == "uploaded"
-    assert "Active model now: Uploaded: mine.npz." in texts(at.error)
+    wait_run(at)
+    assert view(at).status == "diverged" and lab(at).active == "uploaded"
+    assert "Active model now: Uploaded model." in texts(at.error)
 
 
 def test_overlay_and_reset():
@@ -360,16 +445,16 @@ def test_overlay_and_reset():
     small_run(at, n_train=1000, epochs=1)
     for _ in range(2):
         at.button(key="train_start").click().run()
-        run_to_end(at)
+        wait_run(at)
     state = lab(at)
-    assert [r.number for r in state.runs] == [1, 2]
-    at.multiselect(key=tv.overlay_key()).set_value([1]).run()
+    assert [v.number for v in ts.lab_runs(state)] == [1, 2]
+    at.multiselect(key=ts.overlay_key()).set_value([1]).run()
     assert state.overlay_runs == [1]
     loss_chart = at.get("plotly_chart")[0]
     assert "run 1, test" in loss_chart.proto.spec
     at.button(key="train_reset").click().run()
-    assert state.trainer is None and state.active == "default"
-    assert len(state.runs) == 2
+    assert state.current_run == 0 and state.active == "default"
+    assert len(ts.lab_runs(state)) == 2
 
 
 # --- the live charts: finished specs, valid as written ------------------------------------
@@ -393,7 +478,7 @@ def live_chart_cases():
         epoch_curves(long, x_title="Epoch", y_title="Accuracy", epochs=40, percent=True),
         batch_loss_curve(1, [], name="Loss", x_title="Batch"),
         batch_loss_curve(81, [2.3, 1.1, float("nan")], name="Loss", x_title="Batch"),
-        batch_loss_curve(1, list(np.linspace(2.3, 0.1, tv.RECENT_BATCHES)), name="Loss", x_title="Batch"),
+        batch_loss_curve(1, list(np.linspace(2.3, 0.1, RECENT_BATCHES)), name="Loss", x_title="Batch"),
     ]
 
 
@@ -410,24 +495,6 @@ def test_live_chart_specs_are_what_plotly_would_send():
         assert fig.to_dict()["layout"]["template"] == go.Figure().to_dict()["layout"]["template"]
 
 
-def test_live_charts_are_cheap_to_draw():
-    """A tick draws three charts: well under a millisecond each (about 10 ms each as go.Figure)."""
-    import time
-
-    import plotly.io as pio
-    import plotly.tools
-
-    cases = live_chart_cases()
-    best = float("inf")
-    for _ in range(5):
-        t0 = time.perf_counter()
-        for fig in cases:
-            # What st.plotly_chart does with a figure.
-            pio.to_json(plotly.tools.return_figure_from_figure_or_data(fig, validate_figure=True), validate=False)
-        best = min(best, (time.perf_counter() - t0) / len(cases))
-    assert best < 0.003, f"{best * 1000:.1f} ms per chart"
-
-
 @pytest.mark.parametrize("n", [0, 1, 2, 299, 300, 301, 400, 1000])
 def test_thin_keeps_at_most_max_points_and_both_ends(n):
     from ui.figures import MAX_POINTS, thin
@@ -438,46 +505,6 @@ def test_thin_keeps_at_most_max_points_and_both_ends(n):
     if n:
         assert (x[0], x[-1]) == (101, 100 + n) and (y[0], y[-1]) == (0.0, n - 1.0)
     assert x == sorted(set(x)) and all(y[i] == x[i] - 101 for i in range(len(x)))
-
-
-# --- chunks under load ----------------------------------------------------------------------
-
-
-def test_a_session_alone_trains_for_a_time_budget():
-    assert tv.chunk_batches(0, 0.003) is None
-    assert tv.chunk_batches(1, 0.003) is None
-    assert tv.chunk_batches(30, None) is None  # speed not known yet
-
-
-@pytest.mark.parametrize("active", [2, 5, 30, 100])
-def test_sessions_training_together_get_the_same_batches_per_turn(active):
-    # The budget is CHUNK_SECONDS of the session's own compute, whatever the load:
-    # sessions with the same speed get the same batches per turn of the gate.
-    assert tv.chunk_batches(active, 0.003) == round(tv.CHUNK_SECONDS / 0.003)
-    assert tv.chunk_batches(active, 0.010) == round(tv.CHUNK_SECONDS / 0.010)
-    assert tv.chunk_batches(active, 5.0) == 1  # a very slow batch: still one per turn
-
-
-def test_chunks_under_load_follow_the_sessions_speed(monkeypatch):
-    """With several sessions training, a chunk trains the batches its measured speed allows."""
-    import time
-
-    from ui.gate import TrainingGate
-
-    monkeypatch.setattr(tv, "CHUNK_BATCHES", 1)
-    at = open_train()
-    small_run(at, n_train=4000, epochs=1)
-    at.button(key="train_start").click().run()
-    monkeypatch.setattr(tv, "CHUNK_BATCHES", None)
-    state = lab(at)
-    state.train_cache["batch_cpu"] = tv.CHUNK_SECONDS / 3  # three batches per turn
-    gate = TrainingGate(cores=2)
-    gate._last_seen["someone else"] = time.monotonic()  # another session, between two of its chunks
-    monkeypatch.setattr(tv, "get_gate", lambda: gate)
-    before = state.trainer.batches_done
-    at.run()
-    assert state.trainer.batches_done - before == 3
-    assert gate.chunks == 1
 
 
 def test_switching_language_keeps_every_choice():
@@ -495,64 +522,7 @@ def test_switching_language_keeps_every_choice():
 
 
 def widget_ru(at: AppTest, name: str):
-    return at.selectbox(key=tv.widget_key(name, "ru"))
-
-
-# --- pause, and what the page says about the run ---------------------------------------------
-
-
-def test_pause_stops_a_chunk_that_is_still_training_and_no_rerun_trains(monkeypatch):
-    """With runner.fastReruns, a click's script run starts while the tick's chunk still trains
-    in the earlier run's thread. Pause must stop that chunk: once the paused page is drawn,
-    no batch is trained, whatever reruns follow (a language switch, say)."""
-    import threading
-    import time
-
-    monkeypatch.setattr(tv, "CHUNK_BATCHES", 1)
-    at = open_train()
-    small_run(at, n_train=60000, epochs=10)
-    at.button(key="train_start").click().run()
-    state = lab(at)
-    tr = state.trainer
-    assert state.train_running
-    # The tick of an earlier script run, still training: a long chunk, in a thread of its own.
-    monkeypatch.setattr(tv, "CHUNK_BATCHES", None)
-    monkeypatch.setattr(tv, "CHUNK_SECONDS", 60.0)
-    tick = threading.Thread(target=tv.train_chunk, args=(state,))
-    tick.start()
-    time.sleep(0.5)
-    assert tr.batches_done > 2 and tick.is_alive()
-    at.button(key="train_pause").click().run()
-    assert not at.exception
-    paused_at = tr.batches_done
-    tick.join(timeout=5)
-    assert not tick.is_alive() and tr.batches_done == paused_at, "a batch was trained after Pause"
-    assert "Paused" in texts(at.info)
-    at.selectbox(key="lang_select").set_value("ru").run()
-    at.run()
-    assert not at.exception and tr.batches_done == paused_at and not state.train_running
-    assert t("train.paused", "ru") in texts(at.info)
-    assert state.runs == []  # paused, not ended
-
-
-def test_paused_mid_epoch_the_figures_say_which_weights_they_describe(monkeypatch):
-    monkeypatch.setattr(tv, "CHUNK_BATCHES", 3)
-    at = open_train()
-    small_run(at, n_train=1000, epochs=3)  # 4 batches per epoch
-    at.button(key="train_start").click().run()  # batches 1-4: epoch 1
-    at.run()  # 5-7: into epoch 2
-    at.button(key="train_pause").click().run()
-    tr = lab(at).trainer
-    assert tr.epoch == 1 and tr.batch_index == 3
-    labels = [m.label for m in at.metric]
-    assert "Test accuracy (after epoch 1)" in labels and "Train accuracy (after epoch 1)" in labels
-    assert "The current weights, 3 batches into epoch 2 (newer than the end-of-epoch figures above)" in texts(
-        at.caption
-    )
-    at.button(key="train_resume").click().run()  # 8-10: epoch 2 ended at 8
-    at.button(key="train_pause").click().run()
-    test_metric = next(m for m in at.metric if m.label == "Test accuracy (after epoch 2)")
-    assert re.fullmatch(r"[+-]\d+\.\d pp", test_metric.delta), test_metric.delta  # percentage points
+    return at.selectbox(key=ts.widget_key(name, "ru"))
 
 
 def test_accuracy_changes_and_times_are_written_the_languages_way():
@@ -572,11 +542,11 @@ def test_runs_table_is_compact_and_tells_runs_apart():
     at = open_train(LabState(lang="ru"))
     small_run(at, n_train=1000, epochs=1)
     at.button(key="train_start").click().run()
-    run_to_end(at)
+    wait_run(at)
     set_control(at, "epochs", 2)
     at.button(key="train_start").click().run()
-    run_to_end(at)
-    rows = tv.run_rows(lab(at), lambda key, **v: t(key, "ru", **v), 60000)
+    wait_run(at)
+    rows = tv.run_rows(ts.lab_runs(lab(at)), lambda key, **v: t(key, "ru", **v), 60000)
     assert list(rows[0]) == ["№", "Тест", "Итог", "Настройки", "Обучение"]
     first, second = rows
     assert first["Настройки"] != second["Настройки"]
@@ -587,34 +557,34 @@ def test_runs_table_is_compact_and_tells_runs_apart():
     assert list(table.columns) == ["№", "Тест", "Итог", "Настройки", "Обучение"]
 
 
-def test_leftovers_are_translated(monkeypatch):
+def test_leftovers_are_translated():
     at = open_train()
     small_run(at, n_train=1000, epochs=1, optimizer="momentum")
     at.selectbox(key="lang_select").set_value("ru").run()
     for _ in range(2):
         at.button(key="train_start").click().run()
-        run_to_end(at)
+        wait_run(at)
     sidebar = texts(at.sidebar.markdown)
     assert "SGD с моментом" in sidebar and "momentum" not in sidebar
-    assert at.multiselect(key=tv.overlay_key("ru")).proto.placeholder == "Выберите запуски"
-    assert at.multiselect(key=tv.UNITS_KEY).proto.placeholder == "Выберите нейроны"
-    assert widget_ru(at, "init").label != "" and at.number_input(key=tv.widget_key("seed")).label == "Зерно (seed)"
+    assert at.multiselect(key=ts.overlay_key("ru")).proto.placeholder == "Выберите запуски"
+    assert at.multiselect(key=ts.UNITS_KEY).proto.placeholder == "Выберите нейроны"
+    assert widget_ru(at, "init").label != "" and at.number_input(key=ts.widget_key("seed")).label == "Зерно (seed)"
     mistakes, _ = at.get("image")
     assert all(re.search(r"\((>?\d+,\d%)\)$", c) for c in mistakes.captions), mistakes.captions[:3]
 
 
-def test_settings_fold_away_while_a_run_exists():
+def test_settings_fold_away_while_a_run_is_shown():
     at = open_train()
     state = lab(at)
-    assert state.settings_open and at.session_state[tv.SETTINGS_KEY] is True
+    assert state.settings_open and at.session_state[ts.SETTINGS_KEY] is True
     small_run(at, n_train=1000, epochs=1)
     at.button(key="train_start").click().run()
-    assert not state.settings_open and at.session_state[tv.SETTINGS_KEY] is False
+    assert not state.settings_open and at.session_state[ts.SETTINGS_KEY] is False
     assert at.expander[0].label.startswith("Settings: 784-128-10, SGD, lr 0.5, batch 256, 1,000 images, 1 epochs")
-    run_to_end(at)
-    assert at.session_state[tv.SETTINGS_KEY] is False
+    wait_run(at)
+    assert at.session_state[ts.SETTINGS_KEY] is False
     at.button(key="train_reset").click().run()
-    assert state.settings_open and at.session_state[tv.SETTINGS_KEY] is True
+    assert state.settings_open and at.session_state[ts.SETTINGS_KEY] is True
 
 
 @pytest.mark.parametrize(("lang", "separators"), [("en", ".,"), ("ru", ",\u00a0")])
@@ -622,32 +592,22 @@ def test_charts_write_numbers_as_the_language_does(lang, separators):
     at = open_train(LabState(lang=lang))
     small_run(at, n_train=1000, epochs=1)
     at.button(key="train_start").click().run()
-    run_to_end(at)
+    wait_run(at)
     charts = at.get("plotly_chart")
     assert charts
     for chart in charts:
         assert json.loads(chart.proto.spec)["layout"]["separators"] == separators
 
 
-def test_other_pages_say_an_unfinished_run_trains_only_on_the_train_page():
+def test_the_sidebar_and_the_page_tell_the_same_story():
+    """One source for both: the run's view. Paused, training and finished read alike."""
     at = open_train()
-    small_run(at, n_train=2000, epochs=50)
+    small_run(at, n_train=60000, epochs=20)
     at.button(key="train_start").click().run()
-    state = lab(at)
-    assert state.trainer.batches_done > 0 and not state.trainer.done
-    assert "Training:" in texts(at.sidebar.caption)
-    away = open_draw(state)
-    assert "It trains on while the Train page is open" in texts(away.sidebar.caption)
+    assert "Training on the server" in texts(at.sidebar.caption)
     at.button(key="train_pause").click().run()
-    assert "paused" in texts(at.sidebar.caption)
-
-
-def test_time_left_leaves_out_the_cold_first_batch():
-    state = LabState()
-    state.trainer = Trainer(preset("fast", train_size=2560, epochs=2), load_mnist())  # 10 batches an epoch
-    state.trainer.run(max_batches=1)
-    state.train_cache = {"wall": 1.0, "wall_first": 1.0}  # a slow first batch
-    assert tv.seconds_left(state) is None  # nothing to go on yet
-    state.trainer.run(max_batches=4)
-    state.train_cache["wall"] = 1.4  # then 0.1 s a batch
-    assert tv.seconds_left(state) == pytest.approx(0.1 * 15)
+    v = view(at)
+    assert f"Unfinished: {v.epoch} of 20 epochs, paused." in texts(at.sidebar.caption)
+    assert "Paused" in texts(at.info)
+    at.button(key="train_reset").click().run()
+    assert "paused" not in texts(at.sidebar.caption).lower()
