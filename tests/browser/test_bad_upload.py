@@ -89,7 +89,7 @@ def test_bad_model_files_change_nothing(page, app_url, tmp_path):
     page.get_by_text(FINISHED).wait_for(timeout=120_000)
     wait_idle(page)
     before_sidebar = sidebar_model(page)
-    assert "Trained in this session" in before_sidebar
+    assert "trained in this lab" in before_sidebar
     test_acc = page.locator("[data-testid=stMetric]").filter(has_text="Test accuracy")
     before_acc = test_acc.inner_text()
 
@@ -115,4 +115,4 @@ def test_bad_model_files_change_nothing(page, app_url, tmp_path):
     page.get_by_text(re.compile(r"Run 2 finished")).wait_for(timeout=120_000)
     wait_idle(page)
     assert page.locator("[data-testid=stException]").count() == 0
-    assert "Trained in this session" in sidebar_model(page)
+    assert "trained in this lab" in sidebar_model(page)

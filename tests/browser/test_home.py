@@ -1,5 +1,7 @@
 """The home page in a real browser: it renders, links to every page, switches language."""
 
+from urllib.parse import parse_qs, urlparse
+
 from browser_helpers import PHONE, open_page, shot, wait_idle
 from playwright.sync_api import expect
 
@@ -15,12 +17,14 @@ def test_home_renders_and_links(page, app_url):
 
 def test_language_switch_persists_across_pages(page, app_url):
     open_page(page, app_url)
+    lab = parse_qs(urlparse(page.url).query)["lab"][0]  # every visitor gets a lab, kept in the link
     page.locator(".st-key-lang_select [role=combobox]").click()
     page.get_by_role("option", name="Русский").click()
     wait_idle(page)
     expect(page.get_by_text("Куда дальше")).to_be_visible()
     page.locator("[data-testid=stSidebar] [data-testid=stPageLink]").filter(has_text="Обучение").click()
-    expect(page).to_have_url(f"{app_url}/Train")
+    # Moving between pages keeps the same lab in the link.
+    expect(page).to_have_url(f"{app_url}/Train?lab={lab}")
     wait_idle(page)
     expect(page.locator("[data-testid=stSidebar]").get_by_text("Главная")).to_be_visible()
     expect(page.get_by_role("heading", name="Обучение").first).to_be_visible()

@@ -110,8 +110,10 @@ def test_train_live_pause_resume_download(page, app_url, tmp_path):
     assert last_batch_drawn(page) == BATCHES
     test_acc = page.locator("[data-testid=stMetric]").filter(has_text="Test accuracy")
     assert re.search(r"\d+\.\d\d%", test_acc.inner_text())
-    expect(page.get_by_text("Runs in this session")).to_be_visible()
-    expect(page.locator("[data-testid=stSidebar]").get_by_text("Trained in this session")).to_be_visible()
+    expect(page.get_by_text("Runs in this lab")).to_be_visible()
+    expect(
+        page.locator("[data-testid=stSidebar]").get_by_text(re.compile(r"Run \d+, trained in this lab"))
+    ).to_be_visible()
     shot_all(page, "train-after-laptop")
     page.get_by_role("tab", name="Mistakes").click()
     mistakes = page.get_by_role("tabpanel", name="Mistakes")
