@@ -99,8 +99,17 @@ class OneHotLabels:
 class DNNClassifier:
     """The notebook's classifier (two layers, no biases), as it wrote it."""
 
-    def __init__(self, hidden_layer_sizes=(100,), activation_functions=(None, None), loss_function=crossentropy_loss,
-                 batch_size=1, learning_rate=0.001, max_iter=200, random_state=42, on_epoch=None):
+    def __init__(
+        self,
+        hidden_layer_sizes=(100,),
+        activation_functions=(None, None),
+        loss_function=crossentropy_loss,
+        batch_size=1,
+        learning_rate=0.001,
+        max_iter=200,
+        random_state=42,
+        on_epoch=None,
+    ):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation_functions = activation_functions
         self.loss_function = loss_function
@@ -159,8 +168,9 @@ class DNNClassifier:
                 accumulated_loss += self.loss_function(y_batch, y_prob)
                 gradients = self._back_propagation(activations, y_batch)
                 gradients = [gradient / self.batch_size for gradient in gradients]
-                self.weights = [weight - self.learning_rate * grad for weight, grad in
-                                zip(self.weights, gradients, strict=True)]
+                self.weights = [
+                    weight - self.learning_rate * grad for weight, grad in zip(self.weights, gradients, strict=True)
+                ]
             train_seconds += time.perf_counter() - start
             if self.on_epoch:
                 loss = accumulated_loss / X.shape[0]
@@ -188,9 +198,15 @@ def run_notebook(data: Dataset, epochs: int) -> tuple[list[tuple[float, float]],
 
     saved = np.random.get_state()  # the notebook seeds the global generator; leave it as found
     try:
-        estimator = DNNClassifier(hidden_layer_sizes=(128,), activation_functions=(relu, stable_softmax),
-                                  batch_size=256, learning_rate=0.5, max_iter=epochs, random_state=42,
-                                  on_epoch=record)
+        estimator = DNNClassifier(
+            hidden_layer_sizes=(128,),
+            activation_functions=(relu, stable_softmax),
+            batch_size=256,
+            learning_rate=0.5,
+            max_iter=epochs,
+            random_state=42,
+            on_epoch=record,
+        )
         estimator.fit(x_train, data.y_train.astype(np.int64))
     finally:
         np.random.set_state(saved)

@@ -82,9 +82,15 @@ def notebook_algorithm(data: Dataset, max_epochs: int) -> Run:
 
     saved = np.random.get_state()
     try:
-        DNNClassifier(hidden_layer_sizes=(128,), activation_functions=(relu, stable_softmax), batch_size=256,
-                      learning_rate=0.5, max_iter=max_epochs, random_state=42, on_epoch=each_epoch,
-                      ).fit(x_train, data.y_train.astype(np.int64))
+        DNNClassifier(
+            hidden_layer_sizes=(128,),
+            activation_functions=(relu, stable_softmax),
+            batch_size=256,
+            learning_rate=0.5,
+            max_iter=max_epochs,
+            random_state=42,
+            on_epoch=each_epoch,
+        ).fit(x_train, data.y_train.astype(np.int64))
     finally:
         np.random.set_state(saved)
     return run
@@ -97,9 +103,17 @@ def sklearn_mlp(data: Dataset, max_epochs: int) -> Run:
 
     x_train = data.x_train.astype("float32") / 255  # float32 in, so scikit-learn trains in float32
     x_test = data.x_test.astype("float32") / 255
-    clf = MLPClassifier(hidden_layer_sizes=(128,), activation="relu", solver="sgd", batch_size=256,
-                        learning_rate_init=0.5, momentum=0.0, nesterovs_momentum=False, alpha=0.0,
-                        random_state=0)
+    clf = MLPClassifier(
+        hidden_layer_sizes=(128,),
+        activation="relu",
+        solver="sgd",
+        batch_size=256,
+        learning_rate_init=0.5,
+        momentum=0.0,
+        nesterovs_momentum=False,
+        alpha=0.0,
+        random_state=0,
+    )
     classes = np.arange(10)
     run = Run("scikit-learn MLPClassifier")
     with warnings.catch_warnings():
@@ -167,8 +181,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-sklearn", action="store_true")
     args = parser.parse_args(argv)
 
-    blas = [f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture', '?')}), {i['num_threads']} threads"
-            for i in threadpool_info() if i.get("user_api") == "blas"]
+    blas = [
+        f"{i.get('internal_api')} {i.get('version')} ({i.get('architecture', '?')}), {i['num_threads']} threads"
+        for i in threadpool_info()
+        if i.get("user_api") == "blas"
+    ]
     print(f"NumPy {np.__version__}; BLAS: {'; '.join(blas) or 'unknown'}")
     data = load_mnist()
     config = TrainConfig.fast(seed=args.seed)
@@ -206,16 +223,24 @@ def main(argv: list[str] | None = None) -> int:
         label = "a" if run.name == "notebook algorithm" else "b"
         secs = run.seconds_to_target
         vs = f"x{secs / fast_seconds:.1f}" if secs is not None and fast_seconds else "-"
-        print(f"({label}) {run.name:<26} {run.per_epoch:8.3f} {fmt(run.epochs_to_target, 'd'):>10} "
-              f"{fmt(secs, '.2f'):>8} {max(run.accuracy):10.4f} {f'x{run.per_epoch / fast_epoch:.1f}':>9} {vs:>12}")
+        print(
+            f"({label}) {run.name:<26} {run.per_epoch:8.3f} {fmt(run.epochs_to_target, 'd'):>10} "
+            f"{fmt(secs, '.2f'):>8} {max(run.accuracy):10.4f} {f'x{run.per_epoch / fast_epoch:.1f}':>9} {vs:>12}"
+        )
     best = max(max(r.accuracy) for r in fast_runs)
-    print(f"(c) {'mlp_core fast preset':<26} {fast_epoch:8.3f} {fmt(fast_epochs, 'd'):>10} "
-          f"{fmt(fast_seconds, '.2f'):>8} {best:10.4f} {'x1':>9} {'x1':>12}")
-    print(f"(d) {'float32 matmul floor':<26} {floor_epoch:8.3f} {'':>10} {'':>8} {'':>10} "
-          f"{f'x{floor_epoch / fast_epoch:.2f}':>9}")
+    print(
+        f"(c) {'mlp_core fast preset':<26} {fast_epoch:8.3f} {fmt(fast_epochs, 'd'):>10} "
+        f"{fmt(fast_seconds, '.2f'):>8} {best:10.4f} {'x1':>9} {'x1':>12}"
+    )
+    print(
+        f"(d) {'float32 matmul floor':<26} {floor_epoch:8.3f} {'':>10} {'':>8} {'':>10} "
+        f"{f'x{floor_epoch / fast_epoch:.2f}':>9}"
+    )
     print()
-    print(f"fast, per run: time to target {', '.join(fmt(s, '.2f') for s in to_target)} s; "
-          f"s/epoch {', '.join(f'{r.per_epoch:.3f}' for r in fast_runs)}")
+    print(
+        f"fast, per run: time to target {', '.join(fmt(s, '.2f') for s in to_target)} s; "
+        f"s/epoch {', '.join(f'{r.per_epoch:.3f}' for r in fast_runs)}"
+    )
     print(f"fast / floor, epoch by epoch: {' '.join(f'{r:.2f}' for r in pair_ratios)}")
     print(f"fast test accuracy by epoch (run 1): {' '.join(f'{a:.4f}' for a in fast_runs[0].accuracy)}")
 
@@ -238,8 +263,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"fast / {run.name} (time to {TARGET}): {ratio:.3f}  (goal <= {limit})  {verdict}{note}")
     ratio = statistics.median(pair_ratios)
     checks.append(ratio <= 1.3)
-    print(f"fast / matmul floor (seconds per epoch, median of {len(pair_ratios)} side-by-side epochs): "
-          f"{ratio:.2f}  (goal <= 1.3)  {'ok' if ratio <= 1.3 else 'MISSED'}")
+    print(
+        f"fast / matmul floor (seconds per epoch, median of {len(pair_ratios)} side-by-side epochs): "
+        f"{ratio:.2f}  (goal <= 1.3)  {'ok' if ratio <= 1.3 else 'MISSED'}"
+    )
     return 0 if all(checks) else 1
 
 

@@ -66,8 +66,16 @@ def _open(path: str) -> _Routines | None:
         if not hasattr(lib, f"{prefix}sgemm{suffix}"):
             continue
         config = next(
-            (getattr(lib, n) for n in ("scipy_openblas_get_config64_", "openblas_get_config64_",
-                                       "scipy_openblas_get_config", "openblas_get_config") if hasattr(lib, n)),
+            (
+                getattr(lib, n)
+                for n in (
+                    "scipy_openblas_get_config64_",
+                    "openblas_get_config64_",
+                    "scipy_openblas_get_config",
+                    "openblas_get_config",
+                )
+                if hasattr(lib, n)
+            ),
             None,
         )
         wide = suffix == "64_"

@@ -112,8 +112,7 @@ def read_idx(path: str | Path) -> np.ndarray:
     zero, dtype_code, ndim = struct.unpack(">HBB", raw[:4])
     if zero != 0 or dtype_code != 0x08 or ndim not in (1, 3):
         raise DatasetError(
-            f"{path.name} is not an IDX file of unsigned bytes with 1 or 3 dimensions "
-            f"(magic {raw[:4].hex()})"
+            f"{path.name} is not an IDX file of unsigned bytes with 1 or 3 dimensions (magic {raw[:4].hex()})"
         )
     header = 4 + 4 * ndim
     if len(raw) < header:
@@ -121,9 +120,7 @@ def read_idx(path: str | Path) -> np.ndarray:
     dims = struct.unpack(f">{ndim}I", raw[4:header])
     expected = int(np.prod(dims))
     if len(raw) - header != expected:
-        raise DatasetError(
-            f"{path.name} declares shape {dims} ({expected} bytes) but holds {len(raw) - header} bytes"
-        )
+        raise DatasetError(f"{path.name} declares shape {dims} ({expected} bytes) but holds {len(raw) - header} bytes")
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(dims)
 
 
@@ -140,9 +137,7 @@ def _validate(arrays: dict[str, np.ndarray], where: str) -> Dataset:
         if x.ndim != 2 or x.shape[1] != 784:
             raise DatasetError(f"{where}: expected x_{split} of shape (N, 28, 28), found {x.shape}")
         if y.ndim != 1 or len(y) != len(x):
-            raise DatasetError(
-                f"{where}: expected y_{split} of shape ({len(x)},) to match x_{split}, found {y.shape}"
-            )
+            raise DatasetError(f"{where}: expected y_{split} of shape ({len(x)},) to match x_{split}, found {y.shape}")
         if len(x) == 0 or len(x) > MAX_IMAGES:
             raise DatasetError(f"{where}: expected 1 to {MAX_IMAGES} {split} images, found {len(x)}")
         if y.min() < 0 or y.max() > 9:

@@ -170,9 +170,7 @@ class MLP:
 
     # --- forward / backward ------------------------------------------------
 
-    def forward(
-        self, x: np.ndarray, ws: Workspace | None = None, *, x_scale: float = 1.0
-    ) -> tuple[np.ndarray, Cache]:
+    def forward(self, x: np.ndarray, ws: Workspace | None = None, *, x_scale: float = 1.0) -> tuple[np.ndarray, Cache]:
         """(N, 784) inputs -> (N, 10) probabilities y_hat, and the cache for backward.
 
         ``x_scale`` multiplies the inputs: raw 0-255 pixel values with

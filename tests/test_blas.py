@@ -100,8 +100,9 @@ def _tiny_data(n_train: int = 600, n_test: int = 200) -> Dataset:
 def test_training_through_blas_equals_training_through_numpy(monkeypatch, optimizer, nesterov):
     if not _blas.available():
         pytest.skip("NumPy's BLAS library was not found here")
-    config = TrainConfig.fast(epochs=2, batch_size=64, optimizer=optimizer, nesterov=nesterov, lr=0.05, l2=1e-4,
-                              biases=True, train_size=600)
+    config = TrainConfig.fast(
+        epochs=2, batch_size=64, optimizer=optimizer, nesterov=nesterov, lr=0.05, l2=1e-4, biases=True, train_size=600
+    )
     data = _tiny_data()
     fast = Trainer(config, data)
     list(fast.epochs())
@@ -115,6 +116,12 @@ def test_training_through_blas_equals_training_through_numpy(monkeypatch, optimi
 
 def test_the_environment_can_switch_blas_off():
     env = {**os.environ, "MLP_CORE_BLAS": "numpy"}
-    out = subprocess.run([sys.executable, "-c", "from mlp_core import _blas; print(_blas.available())"],
-                         capture_output=True, text=True, env=env, check=True, cwd=os.getcwd())
+    out = subprocess.run(
+        [sys.executable, "-c", "from mlp_core import _blas; print(_blas.available())"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+        cwd=os.getcwd(),
+    )
     assert out.stdout.strip() == "False"

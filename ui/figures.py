@@ -135,7 +135,6 @@ class SpecFigure(go.Figure):
         return self._spec
 
 
-
 def with_separators(fig: go.Figure, separators: str) -> go.Figure:
     """``fig`` drawing its numbers (ticks, hovers) with these decimal and thousands
     separators, Plotly's ``layout.separators`` (".," in English, ", " in Russian).
@@ -145,6 +144,7 @@ def with_separators(fig: go.Figure, separators: str) -> go.Figure:
         return SpecFigure({**spec, "layout": {**spec.get("layout", {}), "separators": separators}})
     fig.update_layout(separators=separators)
     return fig
+
 
 def _template() -> dict:
     """The default template's spec (Streamlit's, once streamlit is imported), as go.Figure adds it."""

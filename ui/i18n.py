@@ -141,7 +141,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The same products of factors come up again and again, so they get names: δ₁ says how the error changes with the output scores θ, δ₂ how it changes with the hidden layer's inputs z. Deltas are row vectors: the derivative of a number by a column.",
         "ru": "Одни и те же произведения множителей встречаются снова и снова, поэтому дадим им имена: δ₁ показывает, как ошибка меняется вместе с выходными оценками θ, δ₂ — вместе со входами скрытого слоя z. Дельты — векторы-строки: производная числа по столбцу.",
     },
-    "maths.d4_title": {"en": "4. Why softmax with cross-entropy gives ŷ − y", "ru": "4. Почему softmax с кросс-энтропией даёт ŷ − y"},
+    "maths.d4_title": {
+        "en": "4. Why softmax with cross-entropy gives ŷ − y",
+        "ru": "4. Почему softmax с кросс-энтропией даёт ŷ − y",
+    },
     "maths.d4_text": {
         "en": "Write out the logarithm of softmax and use the fact that the entries of y add up to 1: the normalising sum no longer depends on y, and the derivative by each score θᵢ takes one line.",
         "ru": "Распишем логарифм softmax и воспользуемся тем, что компоненты y в сумме дают 1: нормирующая сумма перестаёт зависеть от y, и производная по каждой оценке θᵢ берётся в одну строку.",
@@ -173,7 +176,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "maths.col_quantity": {"en": "Quantity", "ru": "Величина"},
     "maths.col_maths": {"en": "Maths, one example", "ru": "Формулы, один пример"},
     "maths.col_code": {"en": "Code, a batch of N", "ru": "Код, батч из N"},
-    "maths.d9_title": {"en": "9. From column vectors to the batch code", "ru": "9. От векторов-столбцов к коду с батчами"},
+    "maths.d9_title": {
+        "en": "9. From column vectors to the batch code",
+        "ru": "9. От векторов-столбцов к коду с батчами",
+    },
     "maths.d9_text": {
         "en": "The code takes N examples at once, each as a row of x (N × 784), and stores the weights transposed: in the code `W_h` is (784, H) and `W_o` is (H, 10). Transposing each formula gives the code line by line:",
         "ru": "Код обрабатывает сразу N примеров, каждый — строка матрицы x (N × 784), и хранит веса транспонированными: в коде `W_h` имеет размер (784, H), а `W_o` — (H, 10). Транспонируем каждую формулу и получаем код строка за строкой:",
@@ -260,7 +266,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Largest relative error {worst}. The network is so sure of this digit (E = {loss}) that ŷ is within a few billionths of 1, and ŷ − y keeps only the last digits of float64: the difference is rounding, not a wrong gradient. Pick a harder digit to see 8 matching digits.",
         "ru": "Наибольшая относительная ошибка {worst}. Сеть настолько уверена в этой цифре (E = {loss}), что ŷ отличается от 1 на миллиардные доли, и в разности ŷ − y остаются только последние знаки float64: расхождение — это округление, а не ошибка в градиенте. Выберите цифру потруднее, и числа совпадут в 8 знаках.",
     },
-    "maths.step_header": {"en": "One step of gradient descent on this digit", "ru": "Один шаг градиентного спуска на этой цифре"},
+    "maths.step_header": {
+        "en": "One step of gradient descent on this digit",
+        "ru": "Один шаг градиентного спуска на этой цифре",
+    },
     "maths.step_text": {
         "en": "Both matrices take one step against their gradients, on a copy of the model: the active model stays as it is.",
         "ru": "Обе матрицы делают один шаг против своих градиентов — на копии модели, так что активная модель остаётся прежней.",
@@ -446,8 +455,14 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "train.m_batch_loss": {"en": "Loss of the last batch", "ru": "Ошибка на последнем батче"},
     "train.m_train_acc": {"en": "Train accuracy", "ru": "Точность на обучении"},
     "train.m_test_acc": {"en": "Test accuracy", "ru": "Точность на тесте"},
-    "train.m_train_acc_after": {"en": "Train accuracy (after epoch {epoch})", "ru": "Точность на обучении (после эпохи {epoch})"},
-    "train.m_test_acc_after": {"en": "Test accuracy (after epoch {epoch})", "ru": "Точность на тесте (после эпохи {epoch})"},
+    "train.m_train_acc_after": {
+        "en": "Train accuracy (after epoch {epoch})",
+        "ru": "Точность на обучении (после эпохи {epoch})",
+    },
+    "train.m_test_acc_after": {
+        "en": "Test accuracy (after epoch {epoch})",
+        "ru": "Точность на тесте (после эпохи {epoch})",
+    },
     "train.points": {"en": "{v} pp", "ru": "{v} п.п."},
     "train.train": {"en": "train", "ru": "обучение"},
     "train.test": {"en": "test", "ru": "тест"},
@@ -653,7 +668,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "ru": "4. В центре 28×28: это и видит сеть",
     },
     "draw.inside_title": {"en": "Inside the network", "ru": "Внутри сети"},
-    "draw.hidden_title": {"en": "**Hidden layer** h = ReLU(W_h x + b_h)", "ru": "**Скрытый слой** h = ReLU(W_h x + b_h)"},
+    "draw.hidden_title": {
+        "en": "**Hidden layer** h = ReLU(W_h x + b_h)",
+        "ru": "**Скрытый слой** h = ReLU(W_h x + b_h)",
+    },
     "draw.hidden_title_nobias": {"en": "**Hidden layer** h = ReLU(W_h x)", "ru": "**Скрытый слой** h = ReLU(W_h x)"},
     "draw.hidden_text": {
         "en": "{active} of {total} hidden units respond to this drawing; the rest are switched off by ReLU (the grey stubs: their h is 0).",
@@ -661,7 +679,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "draw.hidden_x": {"en": "hidden unit j", "ru": "скрытый нейрон j"},
     "draw.hidden_y": {"en": "activation h_j", "ru": "активация h_j"},
-    "draw.pixels_title": {"en": "**Which pixels pushed the answer {digit}**", "ru": "**Какие пиксели голосовали за ответ {digit}**"},
+    "draw.pixels_title": {
+        "en": "**Which pixels pushed the answer {digit}**",
+        "ru": "**Какие пиксели голосовали за ответ {digit}**",
+    },
     "draw.pixels_text": {
         "en": "Each pixel's share of the score θ for {digit} (gradient × input): red pixels pushed it up, blue ones down. The shares add up to {total}; with the biases ({bias}) that makes θ = {theta}.",
         "ru": "Вклад каждого пикселя в оценку θ для {digit} (градиент × вход): красные пиксели её повышали, синие понижали. Вместе вклады дают {total}, а со смещениями ({bias}) получается θ = {theta}.",
