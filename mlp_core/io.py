@@ -23,6 +23,7 @@ reported as one :class:`ModelFileError` whose message can be shown to a user.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
@@ -451,6 +452,15 @@ def _check_model_arrays(arrays: dict[str, np.ndarray], error: type[Exception]) -
     for name, n in (("b_h", W_h.shape[1]), ("b_o", N_CLASSES)):
         if name in arrays and arrays[name].shape != (n,):
             raise error(f"{name} has shape {arrays[name].shape}, expected ({n},)")
+
+
+def fingerprint(model: MLP) -> str:
+    """A short digest of the weights: equal for equal weights, new whenever they change."""
+    h = hashlib.blake2b(digest_size=16)
+    for name, a in model.params().items():
+        h.update(name.encode())
+        h.update(np.ascontiguousarray(a).view(np.uint8))
+    return h.hexdigest()
 
 
 # --- the bundled default --------------------------------------------------------

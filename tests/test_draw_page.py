@@ -144,8 +144,8 @@ def test_teach_then_undo_restores_the_weights_exactly(canvas):
     at.button("draw_teach").click().run()
     assert not at.exception
     state = at.session_state["lab"]
-    assert len(state.draw_lessons) == 1
-    taught = state.draw_lessons[-1].model
+    assert len(state.draw_lessons.items) == 1
+    taught = state.draw_lessons.items[-1].model
     p1 = taught.predict_proba(x)[0]
     assert p1[label] > p0[label] + 0.05  # the bars moved towards the label
     assert f"Last lesson, as {label}" in texts(at)
@@ -154,16 +154,16 @@ def test_teach_then_undo_restores_the_weights_exactly(canvas):
         assert np.array_equal(v, before[k])
     # a second lesson, then two undos: back to the bundled weights exactly
     at.button("draw_teach").click().run()
-    assert len(at.session_state["lab"].draw_lessons) == 2
+    assert len(at.session_state["lab"].draw_lessons.items) == 2
     first = {k: v.copy() for k, v in taught.params().items()}
     at.button("draw_undo").click().run()
     state = at.session_state["lab"]
-    assert len(state.draw_lessons) == 1
-    for k, v in state.draw_lessons[-1].model.params().items():
+    assert len(state.draw_lessons.items) == 1
+    for k, v in state.draw_lessons.items[-1].model.params().items():
         assert np.array_equal(v, first[k])
     at.button("draw_undo").click().run()
     state = at.session_state["lab"]
-    assert state.draw_lessons == []
+    assert state.draw_lessons.items == []
     assert at.button("draw_undo").disabled
     p_back = default.predict_proba(x)[0]
     assert np.array_equal(p_back, p0)
@@ -298,7 +298,7 @@ def test_lessons_set_aside_when_the_model_changes_are_announced(canvas):
     picker.set_value(4)
     at.button("draw_teach").click().run()
     state = at.session_state["lab"]
-    assert len(state.draw_lessons) == 1
+    assert len(state.draw_lessons.items) == 1
     # the model changes under the lesson (here: another model is uploaded and chosen)
     other = load_default_model().model.copy()  # a copy: the bundled model is shared and must not change
     other.W_o += 0.01
@@ -307,7 +307,44 @@ def test_lessons_set_aside_when_the_model_changes_are_announced(canvas):
     save_lab(state)  # as the upload's callback does: the lab's document says which model is active
     at.run()
     assert not at.exception
-    assert at.session_state["lab"].draw_lessons == []
+    assert at.session_state["lab"].draw_lessons.items == []
     assert "Your lessons (1) were for this model as it was before" in texts(at)
     at.button("draw_teach").click().run()  # a new lesson: the note has done its job
     assert "were for this model as it was before" not in texts(at)
+
+
+def test_lessons_are_the_labs_a_reload_rebuilds_them_bit_for_bit(canvas):
+    at = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
+    (picker,) = at.segmented_control
+    picker.set_value(9)
+    at.button("draw_teach").click().run()
+    picker = at.segmented_control[0]
+    picker.set_value(4)
+    at.button("draw_teach").click().run()
+    first = at.session_state["lab"]
+    taught = [lesson.model for lesson in first.draw_lessons.items]
+    assert len(taught) == 2
+    # A reload: a new session on the same lab link, with nothing but the link.
+    canvas.image = drawn(4, seed=3, height=160, pen=14)
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    again.switch_page("pages/3_Draw.py")
+    again.query_params["lab"] = first.lab_id
+    again.run()
+    assert not again.exception
+    state = again.session_state["lab"]
+    assert state.lab_id == first.lab_id and len(state.draw_lessons.items) == 2
+    for kept, rebuilt in zip(taught, (lesson.model for lesson in state.draw_lessons.items), strict=True):
+        for name, value in kept.params().items():
+            assert np.array_equal(value, rebuilt.params()[name]), name
+    assert "taught on this page (lessons: 2)" in texts(again)
+    # Undo in the new session is kept too: a third session sees one lesson.
+    again.button("draw_undo").click().run()
+    third = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    third.switch_page("pages/3_Draw.py")
+    third.query_params["lab"] = first.lab_id
+    third.run()
+    assert len(third.session_state["lab"].draw_lessons.items) == 1
+    # Another lab does not see them.
+    other = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
+    assert other.session_state["lab"].lab_id != first.lab_id
+    assert other.session_state["lab"].draw_lessons.count == 0

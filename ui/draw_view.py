@@ -3,17 +3,15 @@ what happens inside, and "teach it" with undo. Numbers come from mlp_core."""
 
 from __future__ import annotations
 
-import hashlib
-from dataclasses import dataclass
-
 import numpy as np
 import streamlit as st
 from PIL import Image
 
+from labs.lessons import MAX_LESSONS, Lesson, Lessons, teach_lesson
 from mlp_core.explain import Reading, read_digit, shown_parts
+from mlp_core.io import fingerprint
 from mlp_core.model import MLP
 from mlp_core.preprocess import Stages, canvas_to_mnist, ink_of
-from mlp_core.teach import teach
 
 from . import lab
 from .common import Translator, active_model, choice_key, decimal, get_dataset, model_label, show_chart
@@ -23,26 +21,10 @@ from .state import DEFAULT, TRAINED, UPLOADED, LabState
 CANVAS_SIZE = 280  # pixels; fits a phone screen
 PEN_RANGE = (4, 40)
 INK = "#111827"
-MAX_LESSONS = 12  # undo depth (each step keeps a copy of the weights)
 EVAL_DIGITS = 1000  # test digits used to show what a lesson costs elsewhere
 STAGE_PX = 160  # each stage is shown this many pixels wide (two fit side by side on a phone)
 
 KEYS_DRAW_STAGES = ("draw.stage_ink", "draw.stage_cropped", "draw.stage_scaled", "draw.stage_final")
-
-
-@dataclass
-class Lesson:
-    """One "teach it" step: the weights after it and what it changed. Undo drops the
-    newest lesson, so the weights go back to the previous lesson's (or the chosen
-    model's), bit for bit."""
-
-    model: MLP  # the weights after the lesson
-    drawing: np.ndarray  # (28, 28) the drawing taught
-    label: int
-    probs_before: np.ndarray  # (10,) on the drawing
-    probs_after: np.ndarray
-    acc_before: float  # on the first EVAL_DIGITS test digits
-    acc_after: float
 
 
 # --- the model ----------------------------------------------------------------
@@ -85,27 +67,22 @@ def model_chooser(state: LabState, T: Translator) -> None:
     )
 
 
-def _fingerprint(source: str, model: MLP) -> str:
-    """Which weights the lessons started from; changes when the model is retrained or replaced."""
-    digest = hashlib.blake2b(np.ascontiguousarray(model.W_o).tobytes(), digest_size=8).hexdigest()
-    return f"{source}:{model.hidden}:{digest}"
-
-
 def current_model(state: LabState) -> tuple[MLP, str]:
-    """The weights the page reads with (the chosen model plus this session's lessons) and the source.
+    """The weights the page reads with (the chosen model plus the lab's lessons) and the source.
 
     Lessons belong to the model they were taught to: choosing another model
-    (or retraining) forgets them. The shared bundled model is never changed.
+    (or retraining) sets them aside. The shared bundled model is never changed.
     """
     saved, source = active_model(state)
-    key = _fingerprint(source, saved.model)
-    if state.draw_base != key:
-        state.draw_base = key
-        state.draw_lessons_dropped = len(state.draw_lessons)  # say so once, rather than lose them silently
-        state.draw_lessons = []
-    if state.draw_lessons:
-        return state.draw_lessons[-1].model, source
-    return saved.model, source
+    base = f"{source}:{fingerprint(saved.model)}"
+    if state.draw_lessons.base != base:
+        kept = lab.load_lessons(state, base, saved.model)
+        if kept is None:  # the lab's lessons (if any) were taught to other weights
+            state.draw_lessons_dropped = state.draw_lessons.count
+            kept = Lessons(base=base)
+            lab.save_lessons(state, kept)
+        state.draw_lessons = kept
+    return state.draw_lessons.model(saved.model), source
 
 
 # --- canvas -------------------------------------------------------------------
@@ -248,32 +225,37 @@ def _teach(state: LabState, label_key: str) -> None:
     if label is None or x28 is None:
         return
     model, _ = current_model(state)
+    lessons = state.draw_lessons
     state.draw_lessons_dropped = 0
-    rng = np.random.default_rng([len(state.draw_lessons), int(label), state.draw_canvas])
-    new = teach(model, x28, int(label), get_dataset(), rng)
+    seed = (lessons.count, int(label), state.draw_canvas)
+    new = teach_lesson(model, x28, int(label), get_dataset(), seed)
     before, after = read_digit(model, x28), read_digit(new, x28)
-    acc_before = state.draw_lessons[-1].acc_after if state.draw_lessons else _accuracy(model)
+    acc_before = lessons.items[-1].acc_after if lessons.items else _accuracy(model)
     lesson = Lesson(
         model=new,
         drawing=np.array(x28, copy=True),
         label=int(label),
+        seed=seed,
         probs_before=before.probs,
         probs_after=after.probs,
         acc_before=acc_before,
         acc_after=_accuracy(new),
     )
-    state.draw_lessons = [*state.draw_lessons, lesson][-MAX_LESSONS:]
+    lessons.add(lesson)
+    lab.save_lessons(state, lessons)
 
 
 def _undo(state: LabState) -> None:
-    if state.draw_lessons:
-        state.draw_lessons = state.draw_lessons[:-1]
+    if state.draw_lessons.items:
+        state.draw_lessons.undo()
+        lab.save_lessons(state, state.draw_lessons)
 
 
 def before_probs(state: LabState, x28: np.ndarray) -> np.ndarray | None:
     """The probabilities before the last lesson, if the last lesson was on this very drawing."""
-    if state.draw_lessons and np.array_equal(state.draw_lessons[-1].drawing, x28):
-        return state.draw_lessons[-1].probs_before
+    items = state.draw_lessons.items
+    if items and np.array_equal(items[-1].drawing, x28):
+        return items[-1].probs_before
     return None
 
 
@@ -292,11 +274,12 @@ def teach_panel(T: Translator, state: LabState, reading: Reading) -> None:
         )  # fmt: skip
     with b:
         st.button(
-            T("draw.undo_button"), key="draw_undo", on_click=_undo, args=(state,), disabled=not state.draw_lessons,
+            T("draw.undo_button"), key="draw_undo", on_click=_undo, args=(state,),
+            disabled=not state.draw_lessons.items,
             width="stretch",
         )  # fmt: skip
-    if state.draw_lessons:
-        last = state.draw_lessons[-1]
+    if state.draw_lessons.items:
+        last = state.draw_lessons.items[-1]
         d = last.label
         st.caption(
             T(
@@ -309,7 +292,11 @@ def teach_panel(T: Translator, state: LabState, reading: Reading) -> None:
                 n=EVAL_DIGITS,
             )
         )
-        st.caption(T("draw.lessons_count", count=len(state.draw_lessons)))
+        st.caption(T("draw.lessons_count", count=state.draw_lessons.count))
+    if state.draw_lessons.folded:
+        st.caption(T("draw.lessons_folded", count=state.draw_lessons.folded, max=MAX_LESSONS))
+    if state.quota_error == "bytes":  # the lessons could not be kept in the lab
+        st.warning(T("lab.quota_bytes"), icon=":material/inventory_2:")
 
 
 def lesson_percent(p: float, T: Translator) -> str:
@@ -322,8 +309,8 @@ def lesson_percent(p: float, T: Translator) -> str:
 
 def model_line(state: LabState, T: Translator, source: str) -> str:
     name = model_label(state, source, T)
-    if state.draw_lessons:
-        return T("draw.model_taught", name=name, count=len(state.draw_lessons))
+    if state.draw_lessons.count:
+        return T("draw.model_taught", name=name, count=state.draw_lessons.count)
     line = T("draw.model_plain", name=name)
     if state.draw_lessons_dropped:
         line += " " + T("draw.lessons_dropped", count=state.draw_lessons_dropped)

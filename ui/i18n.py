@@ -708,6 +708,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Last lesson, as {label}: probability of {label} {before} → {after}; accuracy on {n} MNIST test digits {acc_before} → {acc_after}.",
         "ru": "Последний урок, как {label}: вероятность {label} {before} → {after}; точность на {n} тестовых цифрах MNIST {acc_before} → {acc_after}.",
     },
+    "draw.lessons_folded": {
+        "en": "The {count} oldest lessons are now part of the model: Undo goes back at most {max} lessons.",
+        "ru": "Самые ранние уроки ({count}) уже вошли в модель: отмена возвращает не больше {max} последних уроков.",
+    },
     "draw.lessons_count": {
         "en": "Lessons so far: {count}. Undo takes back the newest one exactly.",
         "ru": "Уроков пока: {count}. Отмена точно возвращает веса до последнего урока.",

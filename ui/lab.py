@@ -17,9 +17,12 @@ import atexit
 
 import streamlit as st
 
+from labs import lessons as lessons_store
+from labs.lessons import Lessons
 from labs.runs import RunManager, RunView
 from labs.store import LabStore, QuotaExceeded, open_default_store
 from mlp_core.io import ModelFileError, SavedModel, load_model
+from mlp_core.model import MLP
 from mlp_core.train import DIVERGED
 
 from .state import DEFAULT, TRAINED, UPLOADED, LabState
@@ -100,7 +103,7 @@ def _switch(state: LabState, lab: str) -> None:
     state.uploaded, state.uploaded_name, state.uploaded_number = None, "", 0
     state.train_cache = {}
     state.confirm_start = False
-    state.draw_lessons, state.draw_base = [], ""
+    state.draw_lessons, state.draw_lessons_dropped = Lessons(), 0
     for name in DOC_FIELDS:  # a new lab starts from LabState's defaults
         setattr(state, name, getattr(LabState(), name))
     _mirror(state, get_store().get_doc(lab))
@@ -143,6 +146,29 @@ def keep_upload(state: LabState, name: str, data: bytes, saved: SavedModel) -> N
     state.extra["upload_loaded"] = number
     state.active = UPLOADED
     save(state)
+
+
+# --- Draw lessons -------------------------------------------------------------------
+
+
+def load_lessons(state: LabState, base: str, base_model: MLP) -> Lessons | None:
+    """The lab's lessons rebuilt on ``base_model``, or None if they were for other weights."""
+    from .common import get_dataset  # common imports this module
+
+    blob = get_store().get_blob(state.lab_id, lessons_store.BLOB_KEY) if state.lab_id else None
+    return lessons_store.decode(blob, base, base_model, get_dataset())
+
+
+def save_lessons(state: LabState, lessons: Lessons) -> None:
+    """Keep the lab's lessons (none: forget them). A full lab keeps the page's lessons in
+    this session only, and says so."""
+    if not state.lab_id:
+        return
+    data = lessons_store.encode(lessons) if lessons.count else None
+    try:
+        get_store().put_blob(state.lab_id, lessons_store.BLOB_KEY, data)
+    except QuotaExceeded as exc:
+        state.quota_error = exc.what
 
 
 # --- runs ------------------------------------------------------------------------
@@ -192,8 +218,10 @@ __all__ = [
     "get_runs",
     "get_store",
     "keep_upload",
+    "load_lessons",
     "open_lab",
     "run_view",
     "save",
+    "save_lessons",
     "start_run",
 ]

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from labs.lessons import Lessons
 from mlp_core.io import SavedModel
 from mlp_core.model import MLP
 
@@ -57,8 +58,7 @@ class LabState:
     extra: dict[str, Any] = field(default_factory=dict)  # page-specific small values
     draw_canvas: int = 0  # part of the canvas key: Clear bumps it, which gives an empty canvas
     draw_pen: int = 18  # pen width in canvas pixels
-    draw_base: str = ""  # which model the lessons below started from (source and a weight fingerprint)
-    draw_lessons: list[Any] = field(default_factory=list)  # the undo stack: one ui.draw_view.Lesson per lesson
+    draw_lessons: Lessons = field(default_factory=Lessons)  # the lab's lessons, as kept in its store
     draw_lessons_dropped: int = 0  # lessons set aside because the model they were taught to changed
     # --- maths page ---
     maths_view: str = "derivation"  # "derivation", "live" or "tiny"
