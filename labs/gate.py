@@ -6,7 +6,8 @@ passes through one process-wide gate that lets at most ``cores`` chunks
 compute at once (waiters are served strictly in arrival
 order, so every session moves forward at the same pace) and sets BLAS to one
 thread while several sessions train, so 30 sessions never ask OpenBLAS for 60
-threads on 2 cores. A run training alone gets every core.
+threads on 2 cores. A run training alone gets every core but one (see
+``TrainingGate.solo_threads``).
 
 The work buffers of a training step (a batch's inputs, activations and
 deltas: about 65 MB at hidden 1024 and batch 4096) belong to the gate's
@@ -144,8 +145,17 @@ class Slot:
 class TrainingGate:
     """At most ``cores`` holders at once, first come first served, BLAS threads set by the load."""
 
-    def __init__(self, cores: int | None = None, active_window_s: float = ACTIVE_WINDOW_S) -> None:
+    def __init__(
+        self, cores: int | None = None, active_window_s: float = ACTIVE_WINDOW_S, solo_threads: int | None = None
+    ) -> None:
         self.cores = max(1, cores or available_cores())
+        # A run training alone gets every core but one. The last core serves the pages
+        # (every session's script runs, the live charts) and, on a laptop, the browser:
+        # OpenBLAS's threads wait for each other at every product, so when one of them
+        # loses its core to that work the whole product waits. Measured on 2 cores with
+        # the Train page watching (benchmarks/train_wait.py): 2 BLAS threads trained the
+        # Fast preset in 9-25 s, 1 thread in 5 s, against 3 s with nothing watching.
+        self.solo_threads = max(1, solo_threads or self.cores - 1)
         self.active_window_s = active_window_s
         self._cond = threading.Condition()
         self._queue: deque[object] = deque()  # tickets of waiting chunks, oldest first
@@ -179,7 +189,7 @@ class TrainingGate:
         new count, for the work it does before its first chunk (a run's first batch)."""
         with self._cond:
             self._last_seen[session_id] = time.monotonic()
-            self._set_blas_threads_locked(self.cores if self._active_locked() <= 1 else 1)
+            self._set_blas_threads_locked(self.solo_threads if self._active_locked() <= 1 else 1)
 
     def leave(self, session_id: str) -> None:
         """The session stopped training (paused, finished or diverged)."""
@@ -230,7 +240,7 @@ class TrainingGate:
             self.max_holders = max(self.max_holders, self._holders)
             self.chunks += 1
             self.waited_s += time.monotonic() - t0
-            self._set_blas_threads_locked(self.cores if self._active_locked() <= 1 else 1)
+            self._set_blas_threads_locked(self.solo_threads if self._active_locked() <= 1 else 1)
             self._cond.notify_all()  # the next in line may take another free slot
         try:
             yield slot

@@ -99,8 +99,16 @@ def test_waiters_are_served_in_arrival_order():
     assert order == list(range(6))
 
 
+def test_a_run_alone_keeps_one_core_for_the_pages(restore_blas):
+    for cores, solo in ((1, 1), (2, 1), (4, 3)):
+        gate = TrainingGate(cores=cores)
+        with gate.slot("alone"):
+            assert gate.blas_threads() == solo and blas_threads() == {solo}
+        gate.leave("alone")
+
+
 def test_blas_threads_follow_the_number_of_training_sessions(restore_blas):
-    gate = TrainingGate(cores=2)
+    gate = TrainingGate(cores=2, solo_threads=2)
     with gate.slot("alone"):
         assert gate.active_sessions() == 1
         assert blas_threads() == {2}
@@ -340,7 +348,7 @@ def test_an_interrupted_head_of_the_queue_lets_the_next_one_in():
 
 
 def test_arrive_counts_the_session_and_sets_blas_threads(restore_blas):
-    gate = TrainingGate(cores=2)
+    gate = TrainingGate(cores=2, solo_threads=2)
     seen: list[tuple] = []
 
     def session(name: str) -> None:  # in a thread of its own, as a session's script runs
