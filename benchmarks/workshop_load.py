@@ -425,6 +425,9 @@ class Session:
 
 def expected_numbers(sessions: list[Session]) -> list[dict[str, str]]:
     """Each session's configuration trained here, formatted as its page shows the numbers."""
+    from threadpoolctl import threadpool_limits
+
+    from labs.gate import TrainingGate
     from mlp_core.config import preset
     from mlp_core.data import load_mnist
     from mlp_core.train import Trainer
@@ -434,6 +437,10 @@ def expected_numbers(sessions: list[Session]) -> list[dict[str, str]]:
     data = load_mnist()
     total = len(data.y_train)
     out = []
+    # On the server's BLAS thread count: a float32 product's last bits may depend on how
+    # OpenBLAS splits it between threads. With several sessions every run trains on one
+    # thread; a run alone on the gate's solo count, which is 1 on 2 cores.
+    threads = 1 if len(sessions) > 1 else TrainingGate().solo_threads
     for s in sessions:
         state = LabState(preset_name="fast", preset_base="fast")
         state.train_settings = ts.settings_from_config(preset("fast"), total)
@@ -441,7 +448,8 @@ def expected_numbers(sessions: list[Session]) -> list[dict[str, str]]:
         if s.heavy:
             state.train_settings.update(HEAVY)
         tr = Trainer(ts.config_from_settings(state, total), data)
-        tr.run()
+        with threadpool_limits(limits=threads, user_api="blas"):
+            tr.run()
         last = tr.history[-1]
         out.append(
             {
@@ -621,6 +629,9 @@ def report(args, sessions: list[Session], marks: dict[str, float], sampler: Samp
         lines.append(f"  closest to its own run rather than another session's: {nearest_own} / {len(done)}")
         lines.append(f"  largest difference from its own run: {worst:.3f} (percentage points, loss x 100)")
         lines.append(f"  distinct models (test accuracy, last batch loss): {distinct} / {len(done)}")
+        for s in [s for s in done if s.result != expected[s.index]][:5]:
+            kind = "heavy" if s.heavy else "light"
+            lines.append(f"    session {s.index} ({kind}): page {s.result}, here {expected[s.index]}")
         if own < len(done) or nearest_own < len(done) or worst > 0.2 or (len(done) > 1 and distinct < 2):
             ok = False
             lines.append("  FAIL: a session did not see its own run")

@@ -44,6 +44,7 @@ CHUNK_SECONDS = 0.3  # compute per chunk while others train: a Pause waits at mo
 SOLO_CHUNK_SECONDS = 1.0  # a run training alone takes longer chunks: fewer hand-overs, same pause latency per batch
 CHECKPOINT_SECONDS = 20.0  # a run checkpoints at least this often, and after every epoch
 IDLE_PAUSE_SECONDS = 600.0  # a run whose lab no page has watched for this long pauses itself
+MODELS_BYTES = 64 * 2**20  # weights of ended runs kept in memory, most recently used first (the store has all)
 RECENT_BATCHES = 400  # batch losses a view carries (the "recent batches" chart)
 # What a stored run's meta says of its progress (written by the manager, not part of the run's own meta).
 _PROGRESS_KEYS = ("batches_done", "total_batches", "recent_losses", "diverged_loss")
@@ -293,16 +294,14 @@ class RunManager:
         key = (lab, number, view.batches_done)
         with self._lock:
             if key in self._models:
-                self._models.move_to_end(key)
+                self._remember_locked(key, self._models[key])
                 return self._models[key]
         checkpoint = self.store.run_checkpoint(lab, number)
         if checkpoint is None:
             return None
         saved = load_model(checkpoint[0])
         with self._lock:
-            self._models[key] = saved
-            while len(self._models) > 8:  # a few models in memory; the store has them all
-                self._models.popitem(last=False)
+            self._remember_locked(key, saved)
         return saved
 
     def wait(self, lab: str, number: int, timeout: float = 120) -> RunView | None:
@@ -383,6 +382,22 @@ class RunManager:
             if now - self._watched.get(job.lab, 0.0) > self.idle_pause_s:
                 del self._jobs[key]
 
+    def _let_go_done(self, job: Job) -> None:
+        """A run that has ended keeps nothing but its weights: the trainer (optimizer state,
+        batch history) goes, and the model waits among the recently used ones."""
+        tr = job.trainer
+        saved = SavedModel(tr.model, tr.config, [r.to_dict() for r in tr.history], self._meta(job))
+        with self._lock:
+            if self._jobs.get((job.lab, job.number)) is job:
+                del self._jobs[(job.lab, job.number)]
+            self._remember_locked((job.lab, job.number, tr.batches_done), saved)
+
+    def _remember_locked(self, key: tuple[str, int, int], saved: SavedModel) -> None:
+        self._models[key] = saved
+        self._models.move_to_end(key)
+        while len(self._models) > 1 and sum(_nbytes(m) for m in self._models.values()) > MODELS_BYTES:
+            self._models.popitem(last=False)
+
     def _idle(self, lab: str) -> bool:
         return time.monotonic() - self._watched.get(lab, time.monotonic()) > self.idle_pause_s
 
@@ -428,8 +443,10 @@ class RunManager:
                 self._checkpoint(job, status)
                 tr.release_buffers()
                 job.view = job.make_view()
-            if tr.done and self.on_end is not None:
-                self.on_end(job.lab, job.view)
+            if tr.done:
+                self._let_go_done(job)
+                if self.on_end is not None:
+                    self.on_end(job.lab, job.view)
 
     def _chunk(self, job: Job, gate: TrainingGate, interrupt: Callable[[], None]) -> list | None:
         """One chunk through the gate; the epochs it completed, or None when it was stopped while waiting."""
@@ -461,6 +478,10 @@ class RunManager:
         job.wall += wall
         job.walled_batches += done
         return new
+
+
+def _nbytes(saved: SavedModel) -> int:
+    return sum(a.nbytes for a in saved.model.params().values())
 
 
 def _view_of_record(rec: RunRecord) -> RunView:

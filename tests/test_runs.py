@@ -130,20 +130,45 @@ def test_a_run_nobody_watches_pauses_itself(store, mnist_small):
     assert runs.view(lab, number).status == PAUSED
 
 
-def test_a_stopped_run_holds_no_work_buffers_and_leaves_memory_when_idle(store, mnist_small):
+def test_an_ended_run_keeps_only_its_weights_and_a_paused_one_leaves_memory_when_idle(store, mnist_small):
     gate = TrainingGate(cores=1)
     runs = RunManager(store, mnist_small, gate, chunk_batches=5, idle_pause_s=0.2)
     lab = store.new_lab()
     number = runs.start(lab, preset("fast", epochs=1, train_size=500, hidden=16))
     runs.wait(lab, number)
-    job = runs._jobs[(lab, number)]
-    assert job.trainer._ws is None  # the buffers were the gate slot's, lent per chunk
-    assert gate._slots[0]._workspace is not None  # one set per core, kept for the next chunk
+    assert (lab, number) not in runs._jobs  # its trainer (optimizer state, batch losses) is gone
+    assert gate._slots[0]._workspace is not None  # the buffers are the slot's, one set per core
+    view = runs.view(lab, number)
+    assert view.status == FINISHED and view.epoch == 1 and len(view.history) == 1 and view.batches_done
+    saved = runs.saved_model(lab, number)
+    assert saved is runs.saved_model(lab, number)  # its weights wait among the recently used
+    assert list(runs._models) == [(lab, number, view.batches_done)]
+    # A paused run keeps its trainer, without work buffers, until no page has watched its lab for a while.
+    paused = runs.start(lab, preset("fast", epochs=3, train_size=500, hidden=16))
+    runs.pause(lab, paused)
+    assert runs._jobs[(lab, paused)].trainer._ws is None
     time.sleep(0.3)
     runs.watch(store.new_lab())  # any page of any lab lets idle runs go
-    assert (lab, number) not in runs._jobs
-    assert runs.view(lab, number).status == FINISHED  # still there, from the store
-    assert runs.saved_model(lab, number) is not None
+    assert (lab, paused) not in runs._jobs
+    assert runs.view(lab, paused).status == PAUSED  # still there, from the store
+    assert runs.resume(lab, paused)
+    assert runs.wait(lab, paused).status == FINISHED
+
+
+def test_ended_runs_weights_in_memory_are_bounded(store, mnist_small, monkeypatch):
+    import labs.runs
+
+    runs = manager(store, mnist_small)
+    lab = store.new_lab()
+    numbers = [runs.start(lab, preset("fast", epochs=1, train_size=300, hidden=16, seed=i)) for i in range(3)]
+    for n in numbers:
+        runs.wait(lab, n)
+    assert {k[1] for k in runs._models} == set(numbers)
+    one_model = sum(a.nbytes for a in runs.saved_model(lab, 1).model.params().values())
+    monkeypatch.setattr(labs.runs, "MODELS_BYTES", 2 * one_model)
+    runs.saved_model(lab, 2)  # the least recently used goes first: 3 (1 was read above)
+    assert [k[1] for k in runs._models] == [1, 2]
+    assert runs.saved_model(lab, 3) is not None  # read back from the store when asked
 
 
 def test_runs_of_different_labs_never_mix(store, mnist_small):
