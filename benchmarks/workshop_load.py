@@ -618,7 +618,11 @@ def report(args, sessions: list[Session], marks: dict[str, float], sampler: Samp
     if marks.get("expected") is not None and done:
         expected = marks["expected"]
         own = sum(1 for s in done if s.result.get("Epoch") == expected[s.index]["Epoch"])
-        exact = sum(1 for s in done if all(s.result.get(k) == v for k, v in expected[s.index].items()))
+
+        def same(s: Session) -> bool:
+            return all(s.result.get(k) == v for k, v in expected[s.index].items())
+
+        exact = sum(1 for s in done if same(s))
         nearest_own = sum(
             1 for s in done if min(range(n), key=lambda j: (distance(s.result, expected[j]), j != s.index)) == s.index
         )
@@ -629,7 +633,7 @@ def report(args, sessions: list[Session], marks: dict[str, float], sampler: Samp
         lines.append(f"  closest to its own run rather than another session's: {nearest_own} / {len(done)}")
         lines.append(f"  largest difference from its own run: {worst:.3f} (percentage points, loss x 100)")
         lines.append(f"  distinct models (test accuracy, last batch loss): {distinct} / {len(done)}")
-        for s in [s for s in done if s.result != expected[s.index]][:5]:
+        for s in [s for s in done if not same(s)][:5]:
             kind = "heavy" if s.heavy else "light"
             lines.append(f"    session {s.index} ({kind}): page {s.result}, here {expected[s.index]}")
         if own < len(done) or nearest_own < len(done) or worst > 0.2 or (len(done) > 1 and distinct < 2):

@@ -611,3 +611,15 @@ def test_the_sidebar_and_the_page_tell_the_same_story():
     assert "Paused" in texts(at.info)
     at.button(key="train_reset").click().run()
     assert "paused" not in texts(at.sidebar.caption).lower()
+
+
+def test_live_figures_redraw_less_often_while_more_runs_train_than_cores(monkeypatch):
+    from types import SimpleNamespace
+
+    from ui import common
+
+    training = {"n": 0}
+    monkeypatch.setattr(common, "get_gate", lambda: SimpleNamespace(cores=2, active_sessions=lambda: training["n"]))
+    for n, expected in ((0, 0.5), (2, 0.5), (3, 0.5 * common.CROWD_TICK_FACTOR), (60, 2.0)):
+        training["n"] = n
+        assert common.tick_seconds(0.5) == expected

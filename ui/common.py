@@ -35,6 +35,7 @@ KEYS_STORE_PROBLEM = {
 }
 KEYS_LAB_NOTICE = {"unknown": "lab.notice_unknown", "expired": "lab.notice_expired"}
 SIDEBAR_TICK_SECONDS = 1.0  # the sidebar's figures of a training run refresh this often
+CROWD_TICK_FACTOR = 4  # ... and this many times less often on a crowded server (see tick_seconds)
 
 OPTIMIZER_CHOICES = ("sgd", "momentum", "adam")  # mlp_core.config.OPTIMIZERS, as the controls list them
 KEYS_OPTIMIZER = ("train.opt_sgd", "train.opt_momentum", "train.opt_adam")
@@ -61,6 +62,15 @@ def get_state() -> LabState:
 def get_dataset() -> Dataset:
     """MNIST, loaded once per server process and shared read-only by all sessions."""
     return load_mnist()
+
+
+def tick_seconds(base: float) -> float:
+    """How often a live figure redraws: every ``base`` seconds, or CROWD_TICK_FACTOR times
+    less often while more runs train than the server has cores. Each redraw of each
+    watching page costs the CPU those runs share: in a room of 60 on 2 cores, redraws
+    every 0.5 s took about as much CPU as the training itself."""
+    gate = get_gate()
+    return base if gate.active_sessions() <= gate.cores else base * CROWD_TICK_FACTOR
 
 
 @st.cache_resource(show_spinner=False)
@@ -218,7 +228,7 @@ def _active_model_body(state: LabState, T: Translator, training: bool) -> None:
 def active_model_box(state: LabState, T: Translator, training: bool) -> None:
     """The active model, refreshed while its run trains (on every page: the run goes on)."""
     if training:
-        st.fragment(_active_model_body, run_every=SIDEBAR_TICK_SECONDS)(state, T, training)
+        st.fragment(_active_model_body, run_every=tick_seconds(SIDEBAR_TICK_SECONDS))(state, T, training)
     else:
         _active_model_body(state, T, training)
 

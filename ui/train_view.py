@@ -25,6 +25,7 @@ from .common import (
     model_summary,
     percent,
     show_chart,
+    tick_seconds,
     with_decimal_point,
 )
 from .figures import ACCENT, BLUE, batch_loss_curve, confusion_figure, epoch_curves
@@ -308,7 +309,7 @@ def live_panel(state: LabState, T: Translator) -> None:
         draw_live(state, T, now)
 
     if training:
-        st.fragment(body, run_every=TICK_SECONDS)()
+        st.fragment(body, run_every=tick_seconds(TICK_SECONDS))()
     else:
         draw_live(state, T, view)
 
