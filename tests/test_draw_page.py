@@ -348,3 +348,28 @@ def test_lessons_are_the_labs_a_reload_rebuilds_them_bit_for_bit(canvas):
     other = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
     assert other.session_state["lab"].lab_id != first.lab_id
     assert other.session_state["lab"].draw_lessons.count == 0
+
+
+def test_no_lesson_while_the_active_run_trains_then_teach_once_it_pauses(canvas):
+    from mlp_core.config import preset
+    from ui import lab as lab_module
+
+    at = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
+    state = at.session_state["lab"]
+    runs = lab_module.get_runs()
+    try:
+        # A long run (the notebook's 50 epochs in float64) that is the lab's active model.
+        state.current_run = runs.start(state.lab_id, preset("original"))
+        state.active, state.active_run = "trained", state.current_run
+        save_lab(state)
+        at.run()
+        assert not at.exception
+        assert at.button("draw_teach").disabled
+        assert "still training" in texts(at)
+        runs.pause(state.lab_id, state.current_run)
+        at.run()
+        assert not at.button("draw_teach").disabled and "still training" not in texts(at)
+        at.button("draw_teach").click().run()
+        assert at.session_state["lab"].draw_lessons.count == 1
+    finally:
+        runs.shutdown()

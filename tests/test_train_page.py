@@ -623,3 +623,14 @@ def test_live_figures_redraw_less_often_while_more_runs_train_than_cores(monkeyp
     for n, expected in ((0, 0.5), (2, 0.5), (3, 0.5 * common.CROWD_TICK_FACTOR), (60, 2.0)):
         training["n"] = n
         assert common.tick_seconds(0.5) == expected
+
+
+def test_the_chosen_language_is_the_labs():
+    at = open_train()
+    at.selectbox(key="lang_select").set_value("ru").run()
+    assert lab(at).lang == "ru"
+    again = open_train(lab_id=lab(at).lab_id)  # a reload: a new session, nothing but the link
+    assert lab(again).lang == "ru"
+    assert any("Обучение" in h.value for h in again.title)
+    other = open_train()  # another visitor's new lab starts in the default language
+    assert lab(other).lang == "en"

@@ -176,7 +176,9 @@ def choice_key(key: str, lang: str) -> str:
 
 
 def _set_language() -> None:
-    get_state().lang = st.session_state["lang_select"]
+    state = get_state()
+    state.lang = st.session_state["lang_select"]
+    lab.save(state)
 
 
 def page_setup(title_key: str, *, layout: str = "wide") -> Translator:

@@ -8,6 +8,7 @@ import streamlit as st
 from PIL import Image
 
 from labs.lessons import MAX_LESSONS, Lesson, Lessons, teach_lesson
+from labs.runs import RUNNING
 from mlp_core.explain import Reading, read_digit, shown_parts
 from mlp_core.io import fingerprint
 from mlp_core.model import MLP
@@ -259,9 +260,20 @@ def before_probs(state: LabState, x28: np.ndarray) -> np.ndarray | None:
     return None
 
 
+def run_training(state: LabState) -> bool:
+    """Whether the active model is a run that is training now (its weights change as it does)."""
+    if state.active != TRAINED:
+        return False
+    view = lab.run_view(state, state.active_run)
+    return view is not None and view.status == RUNNING
+
+
 def teach_panel(T: Translator, state: LabState, reading: Reading) -> None:
     st.subheader(T("draw.teach_title"))
     st.caption(T("draw.teach_text"))
+    training = run_training(state)  # a lesson on weights that the run then moves on from would be lost
+    if training:
+        st.info(T("draw.teach_while_training"), icon=":material/hourglass_top:")
     label_key = f"draw_label_{reading.top}"
     st.segmented_control(
         T("draw.teach_label"), list(range(10)), default=reading.top, required=True, key=label_key, width="stretch"
@@ -270,7 +282,7 @@ def teach_panel(T: Translator, state: LabState, reading: Reading) -> None:
     with a:
         st.button(
             T("draw.teach_button"), key="draw_teach", type="primary", on_click=_teach, args=(state, label_key),
-            width="stretch",
+            width="stretch", disabled=training,
         )  # fmt: skip
     with b:
         st.button(

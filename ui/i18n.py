@@ -708,6 +708,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "Last lesson, as {label}: probability of {label} {before} → {after}; accuracy on {n} MNIST test digits {acc_before} → {acc_after}.",
         "ru": "Последний урок, как {label}: вероятность {label} {before} → {after}; точность на {n} тестовых цифрах MNIST {acc_before} → {acc_after}.",
     },
+    "draw.teach_while_training": {
+        "en": "This model is still training, so a lesson now would be lost as it moves on. Pause the run on the Train page, or let it finish, then teach it.",
+        "ru": "Эта модель ещё обучается, и урок сейчас пропал бы, пока она учится дальше. Поставьте запуск на паузу на странице «Обучение» или дождитесь конца, затем учите.",
+    },
     "draw.lessons_folded": {
         "en": "The {count} oldest lessons are now part of the model: Undo goes back at most {max} lessons.",
         "ru": "Самые ранние уроки ({count}) уже вошли в модель: отмена возвращает не больше {max} последних уроков.",

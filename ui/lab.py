@@ -29,6 +29,7 @@ from .state import DEFAULT, TRAINED, UPLOADED, LabState
 
 # The LabState fields that are the lab's (its document in the store).
 DOC_FIELDS = (
+    "lang",  # the language chosen last, so a reload or the link on another day opens in it
     "active",
     "active_run",
     "current_run",
