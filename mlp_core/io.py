@@ -38,7 +38,7 @@ from typing import IO, Any, BinaryIO
 
 import numpy as np
 
-from .config import MAX_HIDDEN, TrainConfig
+from .config import LIMITS, TrainConfig
 from .model import MLP, N_CLASSES, N_INPUTS
 
 FORMAT_VERSION = 1
@@ -56,6 +56,7 @@ MAX_JSON_BYTES = 4 * 2**20  # per JSON member
 MAX_RATIO = 100  # uncompressed / compressed, for members larger than RATIO_FLOOR
 RATIO_FLOOR = 2**20  # small members (e.g. all-zero biases) may compress very well
 MAX_CENTRAL_DIRECTORY = 64 * 2**10  # bytes; ours is under 1 KB
+MAX_HIDDEN = int(LIMITS["hidden"].high)  # the widest network TrainConfig builds
 
 HINT = "Download a model from the Train page and upload that file."
 
