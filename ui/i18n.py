@@ -603,6 +603,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "The weights do not fit this network: it needs 784 inputs, one hidden layer and 10 outputs. Upload a model trained here.",
         "ru": "Веса не подходят к этой сети: ей нужны 784 входа, один скрытый слой и 10 выходов. Загрузите модель, обученную здесь.",
     },
+    "modelfile.too_wide": {
+        "en": "The network in this file is wider than this page takes: at most {limit} hidden units. Upload a model trained here, or a smaller one.",
+        "ru": "Сеть в этом файле шире, чем принимает эта страница: не больше {limit} скрытых нейронов. Загрузите модель, обученную здесь, или сеть поменьше.",
+    },
     "modelfile.bad_numbers": {
         "en": "The weights are not usable numbers (not floating point, or NaN or infinite). Train the model again, with a smaller learning rate if it diverged.",
         "ru": "Веса — не пригодные числа (не с плавающей точкой, NaN или бесконечность). Обучите модель заново; если обучение расходилось, уменьшите скорость обучения.",

@@ -39,6 +39,7 @@ KEYS_MODELFILE = (
     "modelfile.unsafe",
     "modelfile.incomplete",
     "modelfile.wrong_shape",
+    "modelfile.too_wide",
     "modelfile.bad_numbers",
     "modelfile.bad_settings",
     "modelfile.newer_version",
@@ -464,7 +465,7 @@ def draw_files(state: LabState, T: Translator, view: RunView | None) -> None:
 
 def upload_error_text(state: LabState, T: Translator) -> str:
     """Why the last upload was refused, in the page's language, then the loader's own finding."""
-    reason = T(KEYS_MODELFILE[ERROR_CODES.index(state.upload_error)])
+    reason = T(KEYS_MODELFILE[ERROR_CODES.index(state.upload_error)], limit=decimal(ts.MAX_HIDDEN, 0, T))
     detail = state.upload_error_detail.replace("`", "'")
     return T("train.upload_bad", reason=reason) + "\n\n" + T("train.upload_detail", detail=f"`{detail}`")
 
