@@ -400,6 +400,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "These settings cannot be trained: {reason}.",
         "ru": "С такими настройками обучать нельзя: {reason}.",
     },
+    # Start is off while a control is out of the page's range: which one, the range, the typed value
+    "train.out_of_range": {
+        "en": "Start is off: {field} takes {range}, not {value}.",
+        "ru": "«Старт» недоступен: в поле «{field}» нужно {range}, а не {value}.",
+    },
+    "train.range_whole": {"en": "a whole number from {low} to {high}", "ru": "целое число от {low} до {high}"},
+    "train.range_number": {"en": "a number from {low} to {high}", "ru": "число от {low} до {high}"},
     "train.start": {"en": "Start", "ru": "Старт"},
     "train.pause": {"en": "Pause", "ru": "Пауза"},
     "train.resume": {"en": "Resume", "ru": "Продолжить"},
