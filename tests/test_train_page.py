@@ -691,3 +691,70 @@ def test_the_page_limits_are_closed_ranges_so_from_to_says_them_right():
 
     assert set(ts.LIMITED_CONTROLS.values()) == set(PAGE_LIMITS)
     assert not any(limit.low_open or limit.high_open for limit in PAGE_LIMITS.values())
+
+
+def model_file(hidden: int, history: list[dict] | None = None) -> bytes:
+    from mlp_core import MLP
+
+    return model_to_bytes(MLP.create(hidden, seed=0, dtype="float32"), history=history)
+
+
+def test_an_upload_wider_than_the_page_takes_is_refused_and_changes_nothing():
+    at = open_train()
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("small.npz", model_file(16)).run()
+    before = lab(at).uploaded
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("wide.npz", model_file(2048)).run()
+    assert not at.exception
+    state = lab(at)
+    assert state.uploaded is before and state.uploaded_name == "small.npz"
+    errors = texts(at.error)
+    assert "This page takes" not in errors and "at most 1,024 hidden units" in errors
+    assert "its network has 2048 hidden units, more than the 1024 taken here" in errors
+    assert len(lab_module.get_store().uploads(state.lab_id)) == 1
+
+
+@pytest.mark.parametrize(("figure", "value"), [("test_accuracy", float("nan")), ("test_accuracy", -5),
+                                               ("train_loss", float("inf"))])  # fmt: skip
+def test_an_upload_with_impossible_history_loads_without_it_and_says_so(figure, value):
+    record = dict(epoch=1, train_loss=0.3, train_accuracy=0.9, test_loss=0.3, test_accuracy=0.9, train_seconds=1.0,
+                  lr=0.1) | {figure: value}  # fmt: skip
+    at = open_train()
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("odd.npz", model_file(16, [record])).run()
+    state = lab(at)
+    assert state.active == "uploaded" and state.uploaded.history == []
+    everything = texts(at.markdown) + texts(at.caption) + texts(at.success) + texts(at.sidebar.markdown)
+    assert "nan%" not in everything.lower() and "-500" not in everything and "inf" not in texts(at.sidebar.markdown)
+    assert "784-16-10" in texts(at.sidebar.markdown)
+    assert "had impossible figures, so it was left out; the weights are loaded" in texts(at.caption)
+
+
+def test_a_file_cut_short_is_called_damaged():
+    at = open_train()
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("cut.npz", model_file(16)[:5000]).run()
+    errors = texts(at.error)
+    assert t("modelfile.damaged") in errors and "cut short" in errors
+
+
+def test_the_upload_limit_is_said_in_the_pages_language():
+    at = open_train(LabState(lang="ru"))
+    html = "\n".join(str(h.proto.body) for h in at.get("html"))
+    assert "Этот файл не принят, ничего не изменилось: файл модели — это файл .npz размером не больше 16 МБ." in html
+    assert "до 16 МБ" in texts(at.caption)
+
+
+NAMES = ["[click me](https://example.com/x).npz", "![t](http://127.0.0.1:9/track.png).npz",
+         "<img src=http://127.0.0.1:9/x.png>.npz"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_uploaded_files_name_is_plain_text_on_every_page(name):
+    at = open_train()
+    at.file_uploader(key=ts.UPLOAD_KEY).upload(name, model_file(16)).run()
+    assert lab(at).uploaded_name == name
+    for page in ("pages/2_Train.py", "pages/3_Draw.py", "pages/1_Maths.py", "app.py"):
+        shown = open_page(page, lab(at))
+        plain = [e.value for e in shown.get("text")] + [e.value for e in shown.sidebar.get("text")]
+        assert name in plain, page  # shown as it is, as plain text
+        marked = [shown.markdown, shown.caption, shown.success, shown.info, shown.warning, shown.error,
+                  shown.sidebar.markdown, shown.sidebar.caption]  # fmt: skip
+        assert not any("127.0.0.1" in texts(e) or "example.com" in texts(e) for e in marked), page

@@ -581,8 +581,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "train.use_uploaded": {"en": "Use the uploaded model", "ru": "Использовать загруженную модель"},
     "train.upload_how": {
-        "en": "Drop a model file (.npz, up to 16 MB) on the box, or press Upload to choose one.",
-        "ru": "Перетащите файл модели (.npz, до 16 МБ) в это поле или нажмите Upload, чтобы выбрать его.",
+        "en": "Drop a model file (.npz, up to {limit} MB) on the box, or press Upload to choose one.",
+        "ru": "Перетащите файл модели (.npz, до {limit} МБ) в это поле или нажмите Upload, чтобы выбрать его.",
+    },
+    "train.upload_refused": {
+        "en": "That file was not taken, and nothing was changed: a model file is an .npz file of at most {limit} MB.",
+        "ru": "Этот файл не принят, ничего не изменилось: файл модели — это файл .npz размером не больше {limit} МБ.",
+    },
+    "train.upload_history_dropped": {
+        "en": "The training history in the file had impossible figures, so it was left out; the weights are loaded.",
+        "ru": "В истории обучения в файле были невозможные значения, поэтому она не загружена; веса загружены.",
     },
     "train.upload_detail": {"en": "What the check found: {detail}", "ru": "Что нашла проверка: {detail}"},
     # why an uploaded model file was refused: one sentence per mlp_core.io.ERROR_CODES entry

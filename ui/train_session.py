@@ -298,7 +298,7 @@ def on_upload() -> None:
         return
     data = file.getvalue()
     try:
-        saved = load_model(data)
+        saved = load_model(data, max_hidden=MAX_HIDDEN)
     except ModelFileError as exc:
         state.upload_error, state.upload_error_detail = exc.code, exc.detail
         return

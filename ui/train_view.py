@@ -4,6 +4,7 @@ behind the buttons is ui.train_session; the page script only calls these in orde
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import numpy as np
@@ -77,6 +78,9 @@ KEYS_QUOTA = {
     "bytes": "lab.quota_bytes",
 }  # QuotaExceeded.what
 MISTAKES_SHOWN = 24
+# Containers of the upload column: the box and the page's message about the last upload
+# (RESULT), which a refusal by the box itself (REFUSED) replaces in the browser.
+UPLOAD_BOX, UPLOAD_REFUSED, UPLOAD_RESULT = "train_upload_box", "train_upload_refused", "train_upload_result"
 OVERLAY_PALETTE = ("#6b7280", "#a855f7", "#0d9488", "#ca8a04", "#db2777")
 
 
@@ -436,23 +440,59 @@ def draw_files(state: LabState, T: Translator, view: RunView | None) -> None:
             st.button(
                 T("train.use_trained", n=view.number), key="train_use_trained", on_click=ts.use_run, args=(view.number,)
             )
-    with right:
+    with right, st.container(key=UPLOAD_BOX):
+        limit = decimal(upload_limit_mb(), 0, T)
         st.file_uploader(
             T("train.upload"), type=["npz"], key=ts.UPLOAD_KEY, on_change=ts.on_upload, help=T("train.upload_help")
         )
-        st.caption(T("train.upload_how"))  # the box's own words ("Upload", "16MB per file") are Streamlit's, in English
-        if state.upload_error and st.session_state.get(ts.UPLOAD_KEY) is not None:
-            st.error(upload_error_text(state, T))
-        elif state.uploaded is not None:
-            summary = model_summary(state.uploaded, T)
-            # The file name is the user's text: shown as plain text, never as Markdown.
-            if state.active == UPLOADED:
-                st.success(T("train.upload_active", summary=summary), icon=":material/check_circle:")
-            else:
-                st.caption(T("train.upload_kept", summary=summary))
-            st.text(state.uploaded_name)
-            if state.active != UPLOADED:
-                st.button(T("train.use_uploaded"), key="train_use_uploaded", on_click=ts.use_uploaded)
+        st.caption(T("train.upload_how", limit=limit))  # the box's own words ("Upload", "16MB") are Streamlit's
+        # A file the box itself refuses (too large, not .npz) never reaches the server: the page's
+        # message is swapped for this one in the browser (upload_refusal_style).
+        with st.container(key=UPLOAD_REFUSED):
+            st.html(f'<div role="alert">{html.escape(T("train.upload_refused", limit=limit))}</div>')
+        with st.container(key=UPLOAD_RESULT):
+            upload_result(state, T)
+        upload_refusal_style()
+
+
+def upload_limit_mb() -> float:
+    """The largest upload Streamlit takes (server.maxUploadSize, MB): what the page says the limit is."""
+    return float(st.get_option("server.maxUploadSize"))
+
+
+def upload_result(state: LabState, T: Translator) -> None:
+    """The last upload's outcome: why it was refused, or the model it gave."""
+    if state.upload_error and st.session_state.get(ts.UPLOAD_KEY) is not None:
+        st.error(upload_error_text(state, T))
+    elif state.uploaded is not None:
+        summary = model_summary(state.uploaded, T)
+        # The file name is the user's text: shown as plain text, never as Markdown.
+        if state.active == UPLOADED:
+            st.success(T("train.upload_active", summary=summary), icon=":material/check_circle:")
+        else:
+            st.caption(T("train.upload_kept", summary=summary))
+        st.text(state.uploaded_name)
+        if state.uploaded.history_dropped:
+            detail = state.uploaded.history_dropped.replace("`", "'")
+            st.caption(T("train.upload_history_dropped") + " " + T("train.upload_detail", detail=f"`{detail}`"))
+        if state.active != UPLOADED:
+            st.button(T("train.use_uploaded"), key="train_use_uploaded", on_click=ts.use_uploaded)
+
+
+def upload_refusal_style() -> None:
+    """Show the refusal in place of the page's own message while the box's newest file is one
+    it refused (an error chip, last in its list); Streamlit tells the server nothing then."""
+    refused = (
+        f".st-key-{UPLOAD_BOX}:has([data-testid=stFileChips] > div > div:last-child [data-testid=stFileChipIconError])"
+    )
+    st.html(
+        f"<style>.st-key-{UPLOAD_REFUSED}{{display:none}}"
+        f"{refused} .st-key-{UPLOAD_RESULT}{{display:none}}"
+        f"{refused} .st-key-{UPLOAD_REFUSED}{{display:flex}}"
+        # drawn as st.error draws its box; an st.error would be in the page for every script run
+        f".st-key-{UPLOAD_REFUSED} [role=alert]{{background:rgba(255,43,43,.09);color:rgb(125,53,59);"
+        "padding:1rem;border-radius:.5rem}</style>"
+    )
 
 
 def settings_problem_text(check: ts.SettingsCheck, T: Translator) -> str:
