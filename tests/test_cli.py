@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
+import io
 import json
 import os
 import re
@@ -10,12 +12,15 @@ import socket
 import stat
 import subprocess
 import sys
+import tempfile
 import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from mlp_core import MLP, load_model, model_to_bytes, save_model
+from mlp_core import MLP, EpochRecord, load_model, model_to_bytes, save_model
 from mlp_core import __main__ as cli
 from mlp_core.__main__ import main
 
@@ -151,6 +156,10 @@ def special_file(tmp_path: Path, kind: str) -> Path:
     elif kind == "under a file":
         (tmp_path / "x" / "file").write_text("a file")
         path = tmp_path / "x" / "file" / "model.npz"
+    elif kind == "/proc":
+        if not Path("/proc/self").is_dir():
+            pytest.skip("no /proc here")
+        path = Path("/proc/model.npz")  # a folder that takes no new files, whoever asks
     return path
 
 
@@ -158,7 +167,7 @@ def tree(root: Path) -> dict:
     return {str(p): (os.lstat(p).st_mode, os.lstat(p).st_ino, os.lstat(p).st_rdev) for p in sorted(root.rglob("*"))}
 
 
-OUT_KINDS = ["fifo", "device", "socket", "directory", "missing folder", "under a file"]
+OUT_KINDS = ["fifo", "device", "socket", "directory", "missing folder", "under a file", "/proc"]
 OUT_REASONS = {
     "fifo": "is a named pipe (FIFO), not a regular file, so it is not replaced",
     "device": "is a character device, not a regular file, so it is not replaced",
@@ -166,6 +175,7 @@ OUT_REASONS = {
     "directory": "is a folder; give a file name, such as ",
     "missing folder": "does not exist",
     "under a file": "a part of this path is a file, not a folder",
+    "/proc": "no file can be created in /proc",
 }
 
 
@@ -183,7 +193,7 @@ def test_a_bad_out_path_is_refused_before_training_and_left_as_it_was(tmp_path: 
     assert tree(tmp_path) == before  # nothing replaced, nothing left behind
 
 
-@pytest.mark.parametrize("kind", ["fifo", "device", "directory", "missing folder"])
+@pytest.mark.parametrize("kind", ["fifo", "device", "directory", "missing folder", "/proc"])
 def test_the_command_refuses_a_bad_out_path_in_one_line(tmp_path: Path, kind: str) -> None:
     """As the issue checks it: the real command, a special file, one line, X unchanged, no epoch printed."""
     path = special_file(tmp_path, kind)
@@ -281,3 +291,68 @@ def test_evaluate_notes_a_history_it_left_out(tmp_path: Path, capsys) -> None:
         "Note: the file's training history was left out: "
         "epoch 1 of its history has a test_accuracy of nan, not a finite number.\n"
     )
+
+
+# --- the command's --out handling, for any kind of path -------------------------------------------
+
+
+class QuickTrainer:
+    """Stands in for Trainer: one epoch of made-up figures, at once (only the paths matter here)."""
+
+    def __init__(self, config, data) -> None:
+        self.config, self.n_train, self.status, self.stop_reason = config, 100, "finished", ""
+        self.model = MLP.create(config.hidden, seed=0, biases=config.biases, dtype=config.dtype)
+        self.history = [EpochRecord(1, 0.5, 0.9, 0.5, 0.9, 0.1, 0.1)]
+
+    def epochs(self):
+        yield from self.history
+
+
+def make_out(folder: Path, name: str, kind: str) -> None:
+    path = folder / name
+    if kind == "regular":
+        path.write_bytes(b"old")
+    elif kind == "folder":
+        path.mkdir()
+    elif kind == "fifo":
+        os.mkfifo(path)
+    elif kind == "link to regular":
+        (folder / "real.npz").write_bytes(b"old")
+        path.symlink_to(folder / "real.npz")
+    elif kind == "link to fifo":
+        os.mkfifo(folder / "pipe")
+        path.symlink_to(folder / "pipe")
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    kind=st.sampled_from(["absent", "regular", "folder", "fifo", "link to regular", "link to fifo"]),
+    folder_exists=st.booleans(),
+    name=st.text(alphabet="abc.-_ \u00e9\u044f\x1b\n", min_size=1, max_size=12).filter(lambda n: n not in (".", "..")),
+)
+def test_out_writes_a_model_exactly_when_the_path_may_be_replaced(kind, folder_exists, name, monkeypatch) -> None:
+    monkeypatch.setattr(cli, "Trainer", QuickTrainer)
+    monkeypatch.setattr(cli, "load_mnist", lambda path=None: None)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp) / "out"
+        if folder_exists:
+            folder.mkdir()
+            make_out(folder, name, kind)
+        path = folder / name
+        before = tree(Path(tmp))
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            status = main(["train", "--preset", "fast", "--json", "--out", str(path)])
+        writable = folder_exists and kind in ("absent", "regular", "link to regular")
+        if writable:
+            assert status == 0, err.getvalue()
+            assert load_model(path).model.hidden == 128  # through the link, when it is one
+            assert path.is_symlink() == (kind == "link to regular")
+            assert sorted(p.name for p in folder.iterdir()) == sorted(
+                {name} | ({"real.npz"} if path.is_symlink() else set())
+            )
+        else:
+            assert status == 2
+            lines = err.getvalue().splitlines()
+            assert len(lines) == 1 and lines[0].startswith("python -m mlp_core train: error: --out ")
+            assert tree(Path(tmp)) == before

@@ -703,13 +703,13 @@ def test_an_upload_wider_than_the_page_takes_is_refused_and_changes_nothing():
     at = open_train()
     at.file_uploader(key=ts.UPLOAD_KEY).upload("small.npz", model_file(16)).run()
     before = lab(at).uploaded
-    at.file_uploader(key=ts.UPLOAD_KEY).upload("wide.npz", model_file(2048)).run()
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("wide.npz", model_file(4096)).run()  # 12.5 MB: a valid model
     assert not at.exception
     state = lab(at)
     assert state.uploaded is before and state.uploaded_name == "small.npz"
     errors = texts(at.error)
     assert "This page takes" not in errors and "at most 1,024 hidden units" in errors
-    assert "its network has 2048 hidden units, more than the 1024 taken here" in errors
+    assert "its network has 4096 hidden units, more than the 1024 taken here" in errors
     assert len(lab_module.get_store().uploads(state.lab_id)) == 1
 
 
