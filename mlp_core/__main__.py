@@ -41,7 +41,7 @@ NOTEBOOK_LINE = "Epoch {}/{};\t Train accuracy: {:.3f} \t Loss : {:.3f}"
 # loader's own sentences end with advice for the app's upload box).
 FILE_PROBLEMS = {
     "not_model": "is not a Backprop Lab model file",
-    "damaged": "is a damaged model file, perhaps cut short",
+    "damaged": "is a damaged model file",  # the detail says how (cut short, a bad checksum, ...)
     "too_large": "is too large for a model file",
     "unsafe": "holds Python objects, which are never loaded",
     "incomplete": "lacks some of the network's weights",

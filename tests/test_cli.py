@@ -126,7 +126,7 @@ def test_evaluate_calls_a_file_cut_short_damaged(tmp_path: Path, capsys) -> None
     cut.write_bytes(model_to_bytes(MLP.create(8, seed=0))[:3000])
     assert main(["evaluate", str(cut)]) == 1
     err = capsys.readouterr().err
-    assert f"{cut} is a damaged model file, perhaps cut short (it ends before its zip directory" in err
+    assert f"{cut} is a damaged model file (it ends before its zip directory, so the file was cut short)" in err
     assert err.count("\n") == 1 and "upload" not in err.lower()
 
 
