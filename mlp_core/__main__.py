@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import sys
 import time
+import unicodedata
 from datetime import UTC, datetime
 
-from .config import OPTIMIZERS, PRESETS, TrainConfig, preset
+from .config import LIMITS, OPTIMIZERS, PRESETS, TrainConfig, preset
 from .data import DatasetError, load_mnist
-from .io import ModelFileError, load_model, save_model
+from .io import ModelFileError, load_model, model_to_bytes
 from .metrics import evaluate
+from .outfile import AtomicOutput, OutputPathError
 from .train import DIVERGED, Trainer
 
 PRESET_HELP = {
@@ -33,6 +36,24 @@ PRESET_HELP = {
 
 # the notebook's epoch line, character for character
 NOTEBOOK_LINE = "Epoch {}/{};\t Train accuracy: {:.3f} \t Loss : {:.3f}"
+
+# What evaluate says about a file the loader refused, by ModelFileError.code (the
+# loader's own sentences end with advice for the app's upload box).
+FILE_PROBLEMS = {
+    "not_model": "is not a Backprop Lab model file",
+    "damaged": "is a damaged model file",  # the detail says how (cut short, a bad checksum, ...)
+    "too_large": "is too large for a model file",
+    "unsafe": "holds Python objects, which are never loaded",
+    "incomplete": "lacks some of the network's weights",
+    "wrong_shape": "holds weights that do not fit a 784-H-10 network",
+    "bad_numbers": "holds weights that are not finite numbers",
+    "bad_settings": "holds invalid training settings or history",
+}
+MODEL_HINT = "Save one with 'python -m mlp_core train --preset fast --out MODEL.npz', or download one from the app."
+# Characters printed as escapes: control and format characters (a terminal obeys ESC
+# sequences and bidirectional overrides), surrogates, line and paragraph separators.
+ESCAPED_CATEGORIES = ("Cc", "Cf", "Cs", "Zl", "Zp")
+MAX_SHOWN = 200  # characters of a model's name or command printed at most
 
 # option name -> TrainConfig field
 OVERRIDES = {
@@ -67,14 +88,21 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--preset", required=True, choices=list(PRESETS), help="starting settings (see below)")
     train.add_argument("--epochs", type=int, metavar="N", help="passes over the training set")
-    train.add_argument("--hidden", type=int, metavar="N", help="hidden units H (1 to 4096)")
+    hidden = LIMITS["hidden"]
+    train.add_argument(
+        "--hidden", type=int, metavar="N", help=f"hidden units H ({int(hidden.low)} to {int(hidden.high)})"
+    )
     train.add_argument("--lr", type=float, metavar="X", help="learning rate (peak rate with a schedule)")
     train.add_argument("--batch-size", type=int, metavar="N", help="examples per step")
     train.add_argument("--optimizer", choices=OPTIMIZERS, help="update rule")
     train.add_argument("--seed", type=int, metavar="N", help="seeds the weights and the shuffling")
     train.add_argument("--train-size", type=int, metavar="N", help="train on the first N images only (0 = all)")
     train.add_argument("--data", metavar="PATH", help="MNIST .npz or folder of IDX files (default: the bundled MNIST)")
-    train.add_argument("--out", metavar="MODEL.npz", help="save the trained model, its settings and history here")
+    train.add_argument(
+        "--out",
+        metavar="MODEL.npz",
+        help="save the trained model, its settings and history here (a new or a regular file; checked before training)",
+    )
     train.add_argument("--name", metavar="TEXT", help="the model's name stored in the file (default: from the preset)")
     train.add_argument("--json", action="store_true", help="print one JSON object per epoch instead of text")
     train.set_defaults(run=run_train, parser=train)
@@ -99,6 +127,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("Interrupted.", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader of the output went away (| head): nothing more to say
+        return 1
+    except OSError as exc:  # a file that could not be read or written: one line, no traceback
+        print(f"{args.parser.prog}: error: {os_error_text(exc)}", file=sys.stderr)
+        return 1
 
 
 def run_train(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: list[str]) -> int:
@@ -107,11 +140,24 @@ def run_train(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: l
         config = preset(args.preset, **overrides)
     except ValueError as exc:
         parser.error(str(exc))
+    name = args.name or _default_name(args.preset, overrides)
+    if args.out is None:
+        return _train(args, parser, config, argv, name, None)
+    try:
+        output = AtomicOutput(args.out)  # checked, and a file reserved beside it, before anything else
+    except OSError as exc:
+        print(f"{parser.prog}: error: --out {os_error_text(exc)}", file=sys.stderr)
+        return 2
+    with output:  # whatever stops the run before the model is written removes the reserved file
+        return _train(args, parser, config, argv, name, output)
+
+
+def _train(args, parser, config: TrainConfig, argv: list[str], name: str, output: AtomicOutput | None) -> int:
+    """Train, print the epochs, and keep the model (named ``name``) in ``output`` (None: nowhere)."""
     try:
         data = load_mnist(args.data)
     except DatasetError as exc:
         parser.error(f"--data: {exc}")
-
     trainer = Trainer(config, data)
     if not args.json:
         print(_describe(args.preset, config, trainer.n_train), file=sys.stderr)
@@ -127,8 +173,8 @@ def run_train(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: l
 
     if trainer.status == DIVERGED:
         print(trainer.stop_reason, file=sys.stderr)
-        if args.out:
-            print(f"Nothing was saved to {args.out}.", file=sys.stderr)
+        if output is not None:
+            print(f"Nothing was saved to {printable(args.out)}.", file=sys.stderr)
         return 1
 
     last = trainer.history[-1]
@@ -136,18 +182,27 @@ def run_train(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: l
         print(f"Accuracy on test dataset: {last.test_accuracy:.4f}")
         wall = time.perf_counter() - start
         print(f"Trained in {last.train_seconds:.1f} s ({wall:.1f} s with evaluation).", file=sys.stderr)
-    if args.out:
+    if output is not None:
         meta = {
-            "name": args.name or _default_name(args.preset, overrides),
+            "name": name,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),
             "source": "command line",
             "command": shlex.join(["python", "-m", "mlp_core", *argv]),
             "preset": args.preset,
             "data": args.data or "bundled MNIST",
         }
-        save_model(args.out, trainer.model, config=config, history=[r.to_dict() for r in trainer.history], meta=meta)
+        history = [r.to_dict() for r in trainer.history]
+        try:
+            output.commit(model_to_bytes(trainer.model, config=config, history=history, meta=meta))
+        except OutputPathError as exc:  # the target changed while the model trained
+            print(f"{parser.prog}: error: --out {os_error_text(exc)}; nothing was saved", file=sys.stderr)
+            return 1
+        except OSError as exc:  # a full disk, say (the temporary file's name would say nothing)
+            reason = printable(exc.strerror or str(exc), limit=None)
+            print(f"{parser.prog}: error: --out {printable(args.out)}: {reason}; nothing was saved", file=sys.stderr)
+            return 1
         if not args.json:
-            print(f"Saved the model to {args.out}.", file=sys.stderr)
+            print(f"Saved the model to {printable(args.out)}.", file=sys.stderr)
     return 0
 
 
@@ -155,7 +210,7 @@ def run_evaluate(args: argparse.Namespace, parser: argparse.ArgumentParser, argv
     try:
         saved = load_model(args.model)
     except ModelFileError as exc:
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        print(f"{parser.prog}: error: {model_file_problem(args.model, exc)}", file=sys.stderr)
         return 1
     try:
         data = load_mnist(args.data)
@@ -164,10 +219,44 @@ def run_evaluate(args: argparse.Namespace, parser: argparse.ArgumentParser, argv
     result = evaluate(saved.model, data.x_test, data.y_test)
     model = saved.model
     shape = f"784-{model.hidden}-10, {'biases' if model.has_biases else 'no biases'}, {model.dtype}"
-    print(f"Model: {saved.meta.get('name', args.model)} ({shape})")
+    # The name and the command are the file's text: a hostile file could hold terminal escapes.
+    print(f"Model: {printable(saved.meta.get('name', args.model))} ({shape})")
+    if "command" in saved.meta:
+        print(f"Trained with: {printable(saved.meta['command'])}")
+    if saved.history_dropped:
+        print(f"Note: the file's training history was left out: {printable(saved.history_dropped)}.", file=sys.stderr)
     print(f"Test loss: {result.loss:.4f}")
     print(f"Accuracy on test dataset: {result.accuracy:.4f}")
     return 0
+
+
+def model_file_problem(path: str, exc: ModelFileError) -> str:
+    """One line for a refused model file, with advice that fits a terminal."""
+    if exc.code not in FILE_PROBLEMS:  # no file there, or a newer format: the loader's sentence fits
+        return printable(str(exc), limit=None)
+    return f"{printable(path)} {FILE_PROBLEMS[exc.code]} ({printable(exc.detail)}). {MODEL_HINT}"
+
+
+def printable(value: object, limit: int | None = MAX_SHOWN) -> str:
+    """``value`` as text safe to print on a terminal: control characters (ESC, carriage
+    return, bidirectional overrides, ...) written as escapes such as ``\\x1b``, and at most
+    ``limit`` characters."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if limit is not None and len(text) > limit:
+        text = text[: limit - 3] + "..."
+    return "".join(
+        ch.encode("unicode_escape").decode("ascii") if unicodedata.category(ch) in ESCAPED_CATEGORIES else ch
+        for ch in text
+    )
+
+
+def os_error_text(exc: OSError) -> str:
+    """An OSError as one line: "<file>: <what went wrong>", or what went wrong alone."""
+    if exc.strerror is None:  # ours (OutputPathError), or one made from a message alone
+        return printable(str(exc) or type(exc).__name__, limit=None)
+    if exc.filename is None:
+        return printable(exc.strerror, limit=None)
+    return f"{printable(os.fspath(exc.filename), limit=None)}: {printable(exc.strerror, limit=None)}"
 
 
 def _describe(name: str, config: TrainConfig, n_train: int) -> str:
@@ -184,4 +273,13 @@ def _default_name(name: str, overrides: dict) -> str:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # A name the terminal's encoding cannot show is escaped rather than raising.
+    for stream in (sys.stdout, sys.stderr):
+        stream.reconfigure(errors="backslashreplace")
+    status = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # what is left for a reader that went away goes nowhere, quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        status = status or 1
+    sys.exit(status)

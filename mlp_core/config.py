@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +15,88 @@ DTYPES = ("float32", "float64")
 SCHEDULES = ("constant", "cosine")
 TRAIN_METRICS = ("full", "running")
 
-MAX_HIDDEN = 4096
-MAX_EPOCHS = 1000
-MAX_BATCH = 60000
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The values a numeric setting takes: from ``low`` to ``high``, ends included unless open."""
+
+    low: float
+    high: float
+    integer: bool = False  # whole numbers only (bools are not numbers here)
+    low_open: bool = False  # ``low`` itself is refused (a learning rate of 0 learns nothing)
+    high_open: bool = False
+    text: str = ""  # how describe() puts it, where the plain range says too little
+
+    def contains(self, value: Any) -> bool:
+        if not (_is_int(value) if self.integer else _is_num(value)):
+            return False
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+    def describe(self) -> str:
+        """In English, as an error message finishes "hidden must be ...": "an integer from 1 to 4096"."""
+        if self.text:
+            return self.text
+        if self.integer:
+            return f"an integer from {int(self.low)} to {int(self.high)}"
+        return f"a number in {'(' if self.low_open else '['}{self.low:g}, {self.high:g}{')' if self.high_open else ']'}"
+
+
+# What TrainConfig accepts (and so the command line and a model file's settings).
+LIMITS: dict[str, Limit] = {
+    "hidden": Limit(1, 4096, integer=True),  # hidden units H
+    "lr": Limit(0, 1000, low_open=True),
+    "batch_size": Limit(1, 60_000, integer=True),  # up to the whole MNIST training set
+    "epochs": Limit(1, 1000, integer=True),
+    "momentum": Limit(0, 1, high_open=True),
+    "beta1": Limit(0, 1, high_open=True),
+    "beta2": Limit(0, 1, high_open=True),
+    "adam_eps": Limit(0, 1, low_open=True),
+    "l2": Limit(0, 1),
+    "final_lr_frac": Limit(0, 1),
+    "train_size": Limit(0, 10_000_000, integer=True, text="0 (all) or a positive integer up to 10000000"),
+    "seed": Limit(0, 2**32 - 1, integer=True),
+}
+
+# What the Train page accepts, a subset of LIMITS: one server runs a whole workshop's
+# runs, so a run's buffers stay around 100 MB at most. train_size is the page's
+# "training images", at least 100 and at most MNIST's 60,000 (all of them).
+PAGE_LIMITS: dict[str, Limit] = {
+    "hidden": Limit(1, 1024, integer=True),
+    "lr": Limit(0.0001, 1000),
+    "batch_size": Limit(1, 4096, integer=True),
+    "epochs": Limit(1, 200, integer=True),
+    "l2": LIMITS["l2"],
+    "train_size": Limit(100, 60_000, integer=True),
+    "seed": LIMITS["seed"],
+}
+
+
+@dataclass(frozen=True)
+class OutOfRange:
+    """A setting whose value its limit refuses."""
+
+    field: str
+    value: Any
+    limit: Limit
+
+
+def out_of_range(settings: Mapping[str, Any], limits: Mapping[str, Limit] = LIMITS) -> OutOfRange | None:
+    """The first of ``settings`` (in the order of ``limits``) outside its range, with that range;
+    None when every limited setting is in range. Settings without a limit are not looked at."""
+    for name, limit in limits.items():
+        if name in settings and not limit.contains(settings[name]):
+            return OutOfRange(name, settings[name], limit)
+    return None
 
 
 @dataclass(frozen=True)
@@ -61,48 +141,24 @@ class TrainConfig:
                 value = getattr(self, field)
                 raise ValueError(f"{field} must be {allowed}, got {value!r}")
 
-        def is_int(v: Any) -> bool:
-            return isinstance(v, int) and not isinstance(v, bool)
-
-        def is_num(v: Any) -> bool:
-            return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
-
-        need(is_int(self.hidden) and 1 <= self.hidden <= MAX_HIDDEN, "hidden", f"an integer from 1 to {MAX_HIDDEN}")
-        need(is_num(self.lr) and 0 < self.lr <= 1000, "lr", "a number in (0, 1000]")
-        need(
-            is_int(self.batch_size) and 1 <= self.batch_size <= MAX_BATCH,
-            "batch_size",
-            f"an integer from 1 to {MAX_BATCH}",
-        )
-        need(is_int(self.epochs) and 1 <= self.epochs <= MAX_EPOCHS, "epochs", f"an integer from 1 to {MAX_EPOCHS}")
+        for name, limit in LIMITS.items():
+            need(limit.contains(getattr(self, name)), name, limit.describe())
         need(self.optimizer in OPTIMIZERS, "optimizer", f"one of {', '.join(OPTIMIZERS)}")
-        need(is_num(self.momentum) and 0 <= self.momentum < 1, "momentum", "a number in [0, 1)")
         need(isinstance(self.nesterov, bool), "nesterov", "true or false")
-        need(is_num(self.beta1) and 0 <= self.beta1 < 1, "beta1", "a number in [0, 1)")
-        need(is_num(self.beta2) and 0 <= self.beta2 < 1, "beta2", "a number in [0, 1)")
-        need(is_num(self.adam_eps) and 0 < self.adam_eps <= 1, "adam_eps", "a number in (0, 1]")
         need(self.init in INITS, "init", f"one of {', '.join(INITS)}")
         need(isinstance(self.biases, bool), "biases", "true or false")
         need(isinstance(self.shuffle, bool), "shuffle", "true or false")
-        need(is_num(self.l2) and 0 <= self.l2 <= 1, "l2", "a number in [0, 1]")
         need(self.schedule in SCHEDULES, "schedule", f"one of {', '.join(SCHEDULES)}")
         need(
-            is_num(self.warmup_epochs) and 0 <= self.warmup_epochs <= self.epochs,
+            _is_num(self.warmup_epochs) and 0 <= self.warmup_epochs <= self.epochs,
             "warmup_epochs",
             "a number from 0 to epochs",
         )
-        need(is_num(self.final_lr_frac) and 0 <= self.final_lr_frac <= 1, "final_lr_frac", "a number in [0, 1]")
         need(isinstance(self.augment, bool), "augment", "true or false")
-        need(
-            is_int(self.train_size) and 0 <= self.train_size <= 10_000_000,
-            "train_size",
-            "0 (all) or a positive integer",
-        )
-        need(is_int(self.seed) and 0 <= self.seed < 2**32, "seed", "an integer from 0 to 2**32 - 1")
         need(self.dtype in DTYPES, "dtype", f"one of {', '.join(DTYPES)}")
         need(self.train_metric in TRAIN_METRICS, "train_metric", f"one of {', '.join(TRAIN_METRICS)}")
         need(isinstance(self.nominal_divisor, bool), "nominal_divisor", "true or false")
-        need(is_num(self.divergence_loss) and self.divergence_loss > 0, "divergence_loss", "a positive number")
+        need(_is_num(self.divergence_loss) and self.divergence_loss > 0, "divergence_loss", "a positive number")
 
     # --- presets -----------------------------------------------------------
 

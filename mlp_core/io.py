@@ -29,7 +29,6 @@ import json
 import math
 import os
 import struct
-import tempfile
 import threading
 import zipfile
 import zlib
@@ -39,8 +38,9 @@ from typing import IO, Any, BinaryIO
 
 import numpy as np
 
-from .config import MAX_HIDDEN, TrainConfig
+from .config import LIMITS, TrainConfig
 from .model import MLP, N_CLASSES, N_INPUTS
+from .outfile import write_atomically
 
 FORMAT_VERSION = 1
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "assets" / "default_model.npz"
@@ -57,8 +57,20 @@ MAX_JSON_BYTES = 4 * 2**20  # per JSON member
 MAX_RATIO = 100  # uncompressed / compressed, for members larger than RATIO_FLOOR
 RATIO_FLOOR = 2**20  # small members (e.g. all-zero biases) may compress very well
 MAX_CENTRAL_DIRECTORY = 64 * 2**10  # bytes; ours is under 1 KB
+ZIP_MEMBER_SIGNATURE = b"PK\x03\x04"  # how every zip with members starts
+MAX_HIDDEN = int(LIMITS["hidden"].high)  # the widest network TrainConfig builds
 
 HINT = "Download a model from the Train page and upload that file."
+# The figures of an epoch record (EpochRecord.to_dict()) and the values they can take.
+HISTORY_FIGURES = {
+    "epoch": (1, math.inf),
+    "train_loss": (0, math.inf),
+    "train_accuracy": (0, 1),
+    "test_loss": (0, math.inf),
+    "test_accuracy": (0, 1),
+    "train_seconds": (0, math.inf),
+    "lr": (0, math.inf),
+}
 
 
 # What kind of problem a ModelFileError is: a page shows a sentence of its own
@@ -70,6 +82,7 @@ ERROR_CODES = (
     "unsafe",  # pickled Python objects
     "incomplete",  # weights missing
     "wrong_shape",  # weights that do not fit 784 -> H -> 10
+    "too_wide",  # more hidden units than the caller takes (load_model's max_hidden)
     "bad_numbers",  # weights that are not finite floating-point numbers
     "bad_settings",  # invalid training settings, history or metadata
     "newer_version",  # another format version
@@ -101,6 +114,9 @@ class SavedModel:
     config: TrainConfig | None = None  # None when the file has no config
     history: list[dict] = field(default_factory=list)  # EpochRecord.to_dict() per epoch
     meta: dict = field(default_factory=dict)  # free JSON: name, created, source, command, ...
+    # Why the file's history was left out (its figures were impossible: NaN, a negative
+    # loss, an accuracy above 1, ...), in English; "" when the history was kept.
+    history_dropped: str = ""
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
         """(N, 784) images (uint8 or floats in [0, 1]) -> (N, 10) probabilities."""
@@ -162,22 +178,14 @@ def save_model(
     history: list | None = None,
     meta: dict | None = None,
 ) -> None:
-    """Write a model file to a path (replaced atomically) or a binary file object."""
+    """Write a model file to a binary file object, or to a path: written beside it and
+    renamed into place, and only ever replacing a regular file (else OutputPathError,
+    an OSError; see mlp_core.outfile)."""
     data = model_to_bytes(model, config, history, meta)
     if hasattr(target, "write"):
         target.write(data)
         return
-    path = Path(target)
-    mode = path.stat().st_mode & 0o777 if path.is_file() else 0o644
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, mode)  # mkstemp makes it private; a model file is an ordinary file
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(target, data)
 
 
 def _json_bytes(value: Any) -> np.ndarray:
@@ -188,21 +196,29 @@ def _json_bytes(value: Any) -> np.ndarray:
 # --- loading ------------------------------------------------------------------
 
 
-def load_model(source: str | os.PathLike | bytes | bytearray | memoryview | IO[bytes]) -> SavedModel:
+def load_model(
+    source: str | os.PathLike | bytes | bytearray | memoryview | IO[bytes], *, max_hidden: int = MAX_HIDDEN
+) -> SavedModel:
     """Read and check a model file from a path, its bytes or a binary file object
     (read from its current position, e.g. a Streamlit upload).
+
+    ``max_hidden`` is the widest network the caller takes (a page serving many
+    people takes less than TrainConfig allows); a wider one is refused, code
+    "too_wide", before its weights are read. A history whose figures are
+    impossible is left out, and ``history_dropped`` says why.
 
     Never writes anything. Any problem, whatever its cause, raises
     :class:`ModelFileError` with a message meant for the user.
     """
+    max_hidden = min(int(max_hidden), MAX_HIDDEN)
     try:
         if isinstance(source, (bytes, bytearray, memoryview)):
-            return _load_bytes(bytes(source))
+            return _load_bytes(bytes(source), max_hidden)
         if hasattr(source, "read"):
             data = source.read(MAX_FILE_BYTES + 1)
             if not isinstance(data, (bytes, bytearray)):
                 raise _bad("it was opened as text, not as binary data", "not_model")
-            return _load_bytes(bytes(data))
+            return _load_bytes(bytes(data), max_hidden)
         path = Path(source)
         if not path.is_file():
             raise ModelFileError(
@@ -211,7 +227,7 @@ def load_model(source: str | os.PathLike | bytes | bytearray | memoryview | IO[b
         if path.stat().st_size > MAX_FILE_BYTES:
             raise _too_large(path.stat().st_size)
         with open(path, "rb") as f:
-            return _load_zip(f, path.stat().st_size)
+            return _load_zip(f, path.stat().st_size, max_hidden)
     except ModelFileError:
         raise
     except MemoryError:
@@ -224,25 +240,31 @@ def _too_large(size: int) -> ModelFileError:
     return _bad(f"it is {size / 2**20:.0f} MB, more than the {MAX_FILE_BYTES // 2**20} MB a model can be", "too_large")
 
 
-def _load_bytes(data: bytes) -> SavedModel:
+def _load_bytes(data: bytes, max_hidden: int) -> SavedModel:
     if len(data) > MAX_FILE_BYTES:
         raise _too_large(len(data))
-    return _load_zip(io.BytesIO(data), len(data))
+    return _load_zip(io.BytesIO(data), len(data), max_hidden)
 
 
-def _load_zip(f: BinaryIO, size: int) -> SavedModel:
+def _load_zip(f: BinaryIO, size: int, max_hidden: int) -> SavedModel:
     if size == 0:
         raise _bad("the file is empty", "not_model")
-    _check_end_record(f, size)
+    f.seek(0)
+    # A zip starts with a member's header: a file that does too, but is not a valid zip,
+    # is most likely a model file cut short (an interrupted download or copy).
+    zip_start = f.read(4) == ZIP_MEMBER_SIGNATURE[: min(size, 4)]
+    _check_end_record(f, size, zip_start)
     try:
         zf = zipfile.ZipFile(f)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, struct.error):
+        if zip_start:
+            raise _bad("its zip directory is unreadable, so the file is cut short or corrupt", "damaged") from None
         raise _bad("it is not a valid zip archive", "not_model") from None
     with zf:
         infos = _check_members(zf)
         headers = {name: _read_header(zf, info) for name, info in infos.items()}
         _check_version(zf, infos["format_version"], headers["format_version"])
-        _check_headers(headers)
+        _check_headers(headers, max_hidden)
         arrays = {name: _read_data(zf, infos[name], *headers[name]) for name in infos}
     return _build(arrays)
 
@@ -262,7 +284,7 @@ def _check_version(zf: zipfile.ZipFile, info: zipfile.ZipInfo, header: tuple) ->
         )
 
 
-def _check_end_record(f: BinaryIO, size: int) -> None:
+def _check_end_record(f: BinaryIO, size: int, zip_start: bool) -> None:
     """Check the zip's end record before zipfile parses the directory it points to,
     so an archive claiming a huge number of members is refused cheaply."""
     tail_len = min(size, 22 + 0xFFFF)
@@ -270,6 +292,8 @@ def _check_end_record(f: BinaryIO, size: int) -> None:
     tail = f.read(tail_len)
     pos = tail.rfind(b"PK\x05\x06")
     if pos < 0 or len(tail) - pos < 22:
+        if zip_start:  # the end record is the last thing written: without it, the file stops early
+            raise _bad("it ends before its zip directory, so the file was cut short", "damaged")
         raise _bad("it is not a zip archive", "not_model")
     _, _, _, _, n_total, cd_size, _, _ = struct.unpack("<4s4H2LH", tail[pos : pos + 22])
     if n_total > 4 * len(ALLOWED_KEYS) or cd_size > MAX_CENTRAL_DIRECTORY:
@@ -335,7 +359,7 @@ def _parse_header(member: IO[bytes], name: str) -> tuple[tuple[int, ...], bool, 
     return tuple(int(n) for n in shape), bool(fortran), dtype
 
 
-def _check_headers(headers: dict[str, tuple[tuple[int, ...], bool, np.dtype]]) -> None:
+def _check_headers(headers: dict[str, tuple[tuple[int, ...], bool, np.dtype]], max_hidden: int) -> None:
     """Dtypes and shapes of every member, before any data is read."""
     for name, (shape, _, dtype) in headers.items():
         if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
@@ -353,6 +377,8 @@ def _check_headers(headers: dict[str, tuple[tuple[int, ...], bool, np.dtype]]) -
     if len(wh) != 2 or wh[0] != N_INPUTS or not 1 <= wh[1] <= MAX_HIDDEN:
         raise _bad(f"W_h has shape {wh}, expected ({N_INPUTS}, H) with H from 1 to {MAX_HIDDEN}", "wrong_shape")
     hidden = wh[1]
+    if hidden > max_hidden:
+        raise _bad(f"its network has {hidden} hidden units, more than the {max_hidden} taken here", "too_wide")
     if len(wo) != 2 or wo[1] != N_CLASSES:
         raise _bad(f"W_o has shape {wo}, expected (H, {N_CLASSES})", "wrong_shape")
     if wo[0] != hidden:
@@ -405,19 +431,37 @@ def _build(arrays: dict[str, np.ndarray]) -> SavedModel:
         if config.hidden != model.hidden or config.biases != model.has_biases:
             raise _bad("its training settings do not match its weights", "bad_settings")
     history: list[dict] = []
+    dropped = ""
     if "history_json" in arrays:
         history = _json(arrays, "history_json", list, "a list")
         if not all(isinstance(r, dict) for r in history):
             raise _bad("its history_json is not a list of epoch records", "bad_settings")
         for record in history:
-            for key in ("epoch", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "train_seconds"):
+            for key in HISTORY_FIGURES:
                 value = record.get(key, 0)
                 if not isinstance(value, (int, float)) or isinstance(value, bool):
                     raise _bad(f"its history has a {key} that is not a number", "bad_settings")
+        dropped = _impossible_figure(history)
+        if dropped:  # the weights are fine; only the story of how they were trained is not
+            history = []
     meta: dict = {}
     if "meta_json" in arrays:
         meta = _json(arrays, "meta_json", dict, "an object")
-    return SavedModel(model=model, config=config, history=history, meta=meta)
+    return SavedModel(model=model, config=config, history=history, meta=meta, history_dropped=dropped)
+
+
+def _impossible_figure(history: list[dict]) -> str:
+    """The first figure of an epoch record that no training run gives (NaN, infinite, a
+    negative loss or time, an accuracy outside 0..1, an epoch below 1), said in English; "" if none."""
+    for i, record in enumerate(history, 1):
+        for key, (low, high) in HISTORY_FIGURES.items():
+            value = record.get(key, low)
+            if not (isinstance(value, int) or math.isfinite(value)):  # huge ints are finite, and no float
+                return f"epoch {i} of its history has a {key} of {value!r}, not a finite number"
+            if not low <= value <= high:
+                bound = f"below {low:g}" if value < low else f"above {high:g}"
+                return f"epoch {i} of its history has a {key} of {value!r}, {bound}"
+    return ""
 
 
 def _json(arrays: dict[str, np.ndarray], name: str, kind: type, what: str) -> Any:

@@ -26,13 +26,10 @@ ts.restore_widgets(state, view)
 st.title(T("nav.train"))
 st.write(T("train.intro"))
 
-try:
-    config, config_error = ts.config_from_settings(state, N_TOTAL), ""
-except ValueError as exc:
-    config, config_error = None, str(exc)
+check = ts.check_settings(state, N_TOTAL)  # what Start would train, or why it cannot
 
-tv.draw_settings(state, T, config, config_error, N_TOTAL)
-tv.draw_buttons(state, T, view, config)
+tv.draw_settings(state, T, check.config, N_TOTAL)
+tv.draw_buttons(state, T, view, check)
 tv.live_panel(state, T)
 tv.draw_runs(state, T, N_TOTAL)
 tv.draw_inside(state, T, view, data)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
+import stat
 import struct
 import zipfile
 import zlib
@@ -286,7 +288,8 @@ def int_array(shape) -> bytes:
 BAD_FILES = {
     "random bytes": (lambda: np.random.default_rng(0).bytes(5000), "not a zip archive"),
     "empty file": (lambda: b"", "empty"),
-    "truncated zip": (lambda: zip_bytes(good_members())[:20000], "not a zip archive"),
+    "truncated zip": (lambda: zip_bytes(good_members())[:20000], "the file was cut short"),
+    "cut inside the zip directory": (lambda: zip_bytes(good_members())[:-30], "the file was cut short"),
     "zip of text": (lambda: zip_bytes({"notes.txt": b"hello"}, suffix=""), "unexpected member 'notes.txt'"),
     "pickled object array": (
         lambda: spoiled(W_h=npy(np.array([{"x": 1}, "evil"], dtype=object))),
@@ -398,7 +401,8 @@ CODES = {
     "random bytes": "not_model",
     "empty file": "not_model",
     "zip of text": "not_model",
-    "truncated zip": "not_model",
+    "truncated zip": "damaged",
+    "cut inside the zip directory": "damaged",
     "pickled object array": "unsafe",
     "structured weights": "unsafe",
     "missing W_o": "incomplete",
@@ -494,3 +498,90 @@ def test_any_corruption_gives_a_model_or_model_file_error(data) -> None:
     except ModelFileError:
         return
     assert saved.model.W_h.shape == (784, HIDDEN)
+
+
+# --- cut-short files, the caller's width limit, impossible histories, safe saving ------
+
+
+@settings(max_examples=60, deadline=None)
+@given(compression=st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED]), data=st.data())
+def test_a_model_file_cut_short_anywhere_is_called_damaged(compression, data) -> None:
+    good = zip_bytes(good_members(), compression)
+    cut = data.draw(st.integers(1, len(good) - 1))
+    with pytest.raises(ModelFileError) as refused:
+        load_model(good[:cut])
+    assert refused.value.code == "damaged", refused.value.detail
+    assert "cut short" in refused.value.detail
+
+
+def test_random_bytes_are_still_not_a_model_not_a_damaged_one() -> None:
+    for junk in (b"x", b"PKZIP", np.random.default_rng(1).bytes(3000), b"%PDF-1.7\n" * 100):
+        with pytest.raises(ModelFileError) as refused:
+            load_model(junk)
+        assert refused.value.code == "not_model", junk[:8]
+
+
+def test_max_hidden_refuses_a_wider_network_before_reading_its_weights(monkeypatch) -> None:
+    data = model_to_bytes(small_model(hidden=32))
+    assert load_model(data).model.hidden == 32 == load_model(data, max_hidden=32).model.hidden
+    with pytest.raises(ModelFileError, match="32 hidden units, more than the 16 taken here") as refused:
+        load_model(data, max_hidden=16)
+    assert refused.value.code == "too_wide"
+    # A header that declares 2048 units over a few bytes: refused for its width, its weights never read.
+    real_read, read = model_io._read_data, []
+
+    def read_data(zf, info, *header):
+        read.append(info.filename)
+        return real_read(zf, info, *header)
+
+    monkeypatch.setattr(model_io, "_read_data", read_data)
+    wide = spoiled(W_h=header_only((784, 2048), "<f4"), W_o=header_only((2048, 10), "<f4"), b_h=None, b_o=None)
+    with pytest.raises(ModelFileError) as refused:
+        load_model(wide, max_hidden=1024)
+    assert refused.value.code == "too_wide" and read == ["format_version.npy"]
+
+
+def test_max_hidden_never_widens_what_the_config_allows() -> None:
+    wide = spoiled(W_h=header_only((784, 5000), "<f4"), W_o=header_only((5000, 10), "<f4"), b_h=None, b_o=None)
+    with pytest.raises(ModelFileError, match="H from 1 to 4096"):
+        load_model(wide, max_hidden=10**6)
+
+
+IMPOSSIBLE = {
+    "NaN test accuracy": ({"test_accuracy": float("nan")}, "test_accuracy of nan, not a finite number"),
+    "negative accuracy": ({"test_accuracy": -5}, "test_accuracy of -5, below 0"),
+    "accuracy above 1": ({"train_accuracy": 1.5}, "train_accuracy of 1.5, above 1"),
+    "infinite loss": ({"train_loss": float("inf")}, "train_loss of inf, not a finite number"),
+    "negative loss": ({"test_loss": -0.1}, "test_loss of -0.1, below 0"),
+    "negative time": ({"train_seconds": -3}, "train_seconds of -3, below 0"),
+    "epoch 0": ({"epoch": 0}, "epoch of 0, below 1"),
+    "huge integer": ({"train_loss": 10**400}, None),  # finite (an int), and allowed: a loss has no top
+}
+
+
+@pytest.mark.parametrize("case", list(IMPOSSIBLE))
+def test_a_history_with_impossible_figures_is_left_out_with_a_note(case) -> None:
+    change, finding = IMPOSSIBLE[case]
+    records = history(3)
+    records[1] = records[1] | change
+    saved = load_model(spoiled(history_json=json_npy(records)))
+    assert saved.model.hidden == HIDDEN and saved.config is not None  # the weights and settings are kept
+    if finding is None:
+        assert saved.history == records and saved.history_dropped == ""
+        return
+    assert saved.history == [] and saved.test_accuracy is None  # nothing left to show as "nan%"
+    assert saved.history_dropped == f"epoch 2 of its history has a {finding}"
+
+
+def test_a_sound_history_is_kept_without_a_note() -> None:
+    saved = load_model(spoiled())
+    assert saved.history == history() and saved.history_dropped == ""
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="no named pipes here")
+def test_saving_to_a_named_pipe_is_refused_and_the_pipe_kept(tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe.npz"
+    os.mkfifo(fifo)
+    with pytest.raises(OSError, match=r"is a named pipe \(FIFO\), not a regular file"):
+        save_model(fifo, small_model())
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and sorted(tmp_path.iterdir()) == [fifo]

@@ -634,3 +634,150 @@ def test_the_chosen_language_is_the_labs():
     assert any("Обучение" in h.value for h in again.title)
     other = open_train()  # another visitor's new lab starts in the default language
     assert lab(other).lang == "en"
+
+
+# --- typed settings out of range, uploads beyond the page's limits, user text as text ----
+
+# What the issue typed into the Train page, and what the page must say (the control's label,
+# the range it takes, the typed value), in English and in Russian (no-break spaces in 1 024).
+OUT_OF_RANGE = {
+    "lr 0": ("lr", 0.0, "Learning rate takes a number from 0.0001 to 1,000, not 0.",
+             "в поле «Скорость обучения» нужно число от 0,0001 до 1\u00a0000, а не 0."),
+    "lr 5000": ("lr", 5000.0, "Learning rate takes a number from 0.0001 to 1,000, not 5,000.",
+                "в поле «Скорость обучения» нужно число от 0,0001 до 1\u00a0000, а не 5\u00a0000."),
+    "epochs -5": ("epochs", -5, "Epochs takes a whole number from 1 to 200, not -5.",
+                  "в поле «Эпох» нужно целое число от 1 до 200, а не -5."),
+    "1 training image": ("n_train", 1, "Training images takes a whole number from 100 to 60,000, not 1.",
+                         "в поле «Обучающих картинок» нужно целое число от 100 до 60\u00a0000, а не 1."),
+    "hidden 4096": ("hidden", 4096, "Hidden units takes a whole number from 1 to 1,024, not 4,096.",
+                    "в поле «Скрытых нейронов» нужно целое число от 1 до 1\u00a0024, а не 4\u00a0096."),
+    "batch 99999": ("batch_size", 99999, "Batch size takes a whole number from 1 to 4,096, not 99,999.",
+                    "в поле «Размер батча» нужно целое число от 1 до 4\u00a0096, а не 99\u00a0999."),
+}  # fmt: skip
+
+
+def start_refusal(at: AppTest) -> str:
+    return texts(at.get("error")) if at.button(key="train_start").disabled else ""
+
+
+@pytest.mark.parametrize("case", list(OUT_OF_RANGE))
+def test_a_typed_value_out_of_range_turns_start_off_and_says_why(case):
+    name, value, english, _ = OUT_OF_RANGE[case]
+    at = open_train()
+    before = dict(lab(at).train_settings)
+    set_control(at, name, value)
+    # The typed value is kept and shown, never replaced by the previous one behind the user's back.
+    assert lab(at).train_settings[name] == value and widget(at, name).value == value
+    assert at.button(key="train_start").disabled is True
+    assert start_refusal(at) == "Start is off: " + english
+    with pytest.raises(ValueError, match=f"^{name} must be "):
+        ts.config_from_settings(lab(at), 60000)  # nothing could start a run from these settings
+    assert ts.lab_runs(lab(at)) == []
+    set_control(at, name, before[name])  # fixed: Start is back, the message gone
+    assert at.button(key="train_start").disabled is False and not at.error
+    assert ts.config_from_settings(lab(at), 60000) == preset("original")
+
+
+@pytest.mark.parametrize("case", list(OUT_OF_RANGE))
+def test_the_reason_is_said_in_russian_with_russian_numbers(case):
+    name, value, _, russian = OUT_OF_RANGE[case]
+    at = open_train(LabState(lang="ru"))
+    set_control(at, name, value)
+    assert at.button(key="train_start").disabled is True
+    assert start_refusal(at) == "«Старт» недоступен: " + russian
+
+
+def test_a_value_out_of_range_stays_so_across_pages_and_a_new_tab():
+    at = open_train()
+    set_control(at, "hidden", 4096)
+    lab_id = lab(at).lab_id
+    open_draw(lab(at))  # another page of the same session
+    again = open_train(lab(at))
+    assert widget(again, "hidden").value == 4096 and again.button(key="train_start").disabled is True
+    tab = open_train(lab_id=lab_id)  # the lab's link in a new tab
+    assert widget(tab, "hidden").value == 4096 and "not 4,096" in start_refusal(tab)
+
+
+def test_start_over_a_run_is_off_too_while_a_value_is_out_of_range():
+    at = open_train()
+    small_run(at, n_train=60000, epochs=20)
+    at.button(key="train_start").click().run()
+    at.button(key="train_pause").click().run()
+    at.number_input(key=ts.widget_key("epochs")).set_value(500).run()  # the settings panel is folded: still said
+    assert at.button(key="train_start").disabled is True
+    assert "Epochs takes a whole number from 1 to 200, not 500." in start_refusal(at)
+    assert at.button(key="train_resume").disabled is False  # the paused run can go on as it was
+
+
+def test_the_page_limits_are_closed_ranges_so_from_to_says_them_right():
+    from mlp_core.config import PAGE_LIMITS
+
+    assert set(ts.LIMITED_CONTROLS.values()) == set(PAGE_LIMITS)
+    assert not any(limit.low_open or limit.high_open for limit in PAGE_LIMITS.values())
+
+
+def model_file(hidden: int, history: list[dict] | None = None) -> bytes:
+    from mlp_core import MLP
+
+    return model_to_bytes(MLP.create(hidden, seed=0, dtype="float32"), history=history)
+
+
+def test_an_upload_wider_than_the_page_takes_is_refused_and_changes_nothing():
+    at = open_train()
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("small.npz", model_file(16)).run()
+    before = lab(at).uploaded
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("wide.npz", model_file(4096)).run()  # 12.5 MB: a valid model
+    assert not at.exception
+    state = lab(at)
+    assert state.uploaded is before and state.uploaded_name == "small.npz"
+    errors = texts(at.error)
+    assert "This page takes" not in errors and "at most 1,024 hidden units" in errors
+    assert "its network has 4096 hidden units, more than the 1024 taken here" in errors
+    assert len(lab_module.get_store().uploads(state.lab_id)) == 1
+
+
+@pytest.mark.parametrize(("figure", "value"), [("test_accuracy", float("nan")), ("test_accuracy", -5),
+                                               ("train_loss", float("inf"))])  # fmt: skip
+def test_an_upload_with_impossible_history_loads_without_it_and_says_so(figure, value):
+    record = dict(epoch=1, train_loss=0.3, train_accuracy=0.9, test_loss=0.3, test_accuracy=0.9, train_seconds=1.0,
+                  lr=0.1) | {figure: value}  # fmt: skip
+    at = open_train()
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("odd.npz", model_file(16, [record])).run()
+    state = lab(at)
+    assert state.active == "uploaded" and state.uploaded.history == []
+    everything = texts(at.markdown) + texts(at.caption) + texts(at.success) + texts(at.sidebar.markdown)
+    assert "nan%" not in everything.lower() and "-500" not in everything and "inf" not in texts(at.sidebar.markdown)
+    assert "784-16-10" in texts(at.sidebar.markdown)
+    assert "had impossible figures, so it was left out; the weights are loaded" in texts(at.caption)
+
+
+def test_a_file_cut_short_is_called_damaged():
+    at = open_train()
+    at.file_uploader(key=ts.UPLOAD_KEY).upload("cut.npz", model_file(16)[:5000]).run()
+    errors = texts(at.error)
+    assert t("modelfile.damaged") in errors and "cut short" in errors
+
+
+def test_the_upload_limit_is_said_in_the_pages_language():
+    at = open_train(LabState(lang="ru"))
+    html = "\n".join(str(h.proto.body) for h in at.get("html"))
+    assert "Этот файл не принят, ничего не изменилось: файл модели — это файл .npz размером не больше 16 МБ." in html
+    assert "до 16 МБ" in texts(at.caption)
+
+
+NAMES = ["[click me](https://example.com/x).npz", "![t](http://127.0.0.1:9/track.png).npz",
+         "<img src=http://127.0.0.1:9/x.png>.npz"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_an_uploaded_files_name_is_plain_text_on_every_page(name):
+    at = open_train()
+    at.file_uploader(key=ts.UPLOAD_KEY).upload(name, model_file(16)).run()
+    assert lab(at).uploaded_name == name
+    for page in ("pages/2_Train.py", "pages/3_Draw.py", "pages/1_Maths.py", "app.py"):
+        shown = open_page(page, lab(at))
+        plain = [e.value for e in shown.get("text")] + [e.value for e in shown.sidebar.get("text")]
+        assert name in plain, page  # shown as it is, as plain text
+        marked = [shown.markdown, shown.caption, shown.success, shown.info, shown.warning, shown.error,
+                  shown.sidebar.markdown, shown.sidebar.caption]  # fmt: skip
+        assert not any("127.0.0.1" in texts(e) or "example.com" in texts(e) for e in marked), page

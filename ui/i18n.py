@@ -400,6 +400,13 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "en": "These settings cannot be trained: {reason}.",
         "ru": "С такими настройками обучать нельзя: {reason}.",
     },
+    # Start is off while a control is out of the page's range: which one, the range, the typed value
+    "train.out_of_range": {
+        "en": "Start is off: {field} takes {range}, not {value}.",
+        "ru": "«Старт» недоступен: в поле «{field}» нужно {range}, а не {value}.",
+    },
+    "train.range_whole": {"en": "a whole number from {low} to {high}", "ru": "целое число от {low} до {high}"},
+    "train.range_number": {"en": "a number from {low} to {high}", "ru": "число от {low} до {high}"},
     "train.start": {"en": "Start", "ru": "Старт"},
     "train.pause": {"en": "Pause", "ru": "Пауза"},
     "train.resume": {"en": "Resume", "ru": "Продолжить"},
@@ -574,8 +581,16 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "train.use_uploaded": {"en": "Use the uploaded model", "ru": "Использовать загруженную модель"},
     "train.upload_how": {
-        "en": "Drop a model file (.npz, up to 16 MB) on the box, or press Upload to choose one.",
-        "ru": "Перетащите файл модели (.npz, до 16 МБ) в это поле или нажмите Upload, чтобы выбрать его.",
+        "en": "Drop a model file (.npz, up to {limit} MB) on the box, or press Upload to choose one.",
+        "ru": "Перетащите файл модели (.npz, до {limit} МБ) в это поле или нажмите Upload, чтобы выбрать его.",
+    },
+    "train.upload_refused": {
+        "en": "That file was not taken, and nothing was changed: a model file is an .npz file of at most {limit} MB.",
+        "ru": "Этот файл не принят, ничего не изменилось: файл модели — это файл .npz размером не больше {limit} МБ.",
+    },
+    "train.upload_history_dropped": {
+        "en": "The training history in the file had impossible figures, so it was left out; the weights are loaded.",
+        "ru": "В истории обучения в файле были невозможные значения, поэтому она не загружена; веса загружены.",
     },
     "train.upload_detail": {"en": "What the check found: {detail}", "ru": "Что нашла проверка: {detail}"},
     # why an uploaded model file was refused: one sentence per mlp_core.io.ERROR_CODES entry
@@ -602,6 +617,10 @@ CATALOGUE: dict[str, dict[str, str]] = {
     "modelfile.wrong_shape": {
         "en": "The weights do not fit this network: it needs 784 inputs, one hidden layer and 10 outputs. Upload a model trained here.",
         "ru": "Веса не подходят к этой сети: ей нужны 784 входа, один скрытый слой и 10 выходов. Загрузите модель, обученную здесь.",
+    },
+    "modelfile.too_wide": {
+        "en": "The network in this file is wider than this page takes: at most {limit} hidden units. Upload a model trained here, or a smaller one.",
+        "ru": "Сеть в этом файле шире, чем принимает эта страница: не больше {limit} скрытых нейронов. Загрузите модель, обученную здесь, или сеть поменьше.",
     },
     "modelfile.bad_numbers": {
         "en": "The weights are not usable numbers (not floating point, or NaN or infinite). Train the model again, with a smaller learning rate if it diverged.",

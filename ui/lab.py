@@ -21,6 +21,7 @@ from labs import lessons as lessons_store
 from labs.lessons import Lessons
 from labs.runs import RunManager, RunView
 from labs.store import LabStore, QuotaExceeded, open_default_store
+from mlp_core.config import PAGE_LIMITS
 from mlp_core.io import ModelFileError, SavedModel, load_model
 from mlp_core.model import MLP
 from mlp_core.train import DIVERGED
@@ -123,7 +124,8 @@ def _load_upload(state: LabState) -> None:
     record = next((u for u in store.uploads(state.lab_id) if u.number == state.uploaded_number), None)
     data = store.upload_bytes(state.lab_id, state.uploaded_number) if record is not None else None
     try:
-        saved = load_model(data) if data is not None else None
+        # The Train page's limit: an upload it took then, unless a newer app takes less
+        saved = load_model(data, max_hidden=int(PAGE_LIMITS["hidden"].high)) if data is not None else None
     except ModelFileError:  # it was checked when uploaded; a newer app may refuse it
         saved = None
     state.uploaded = saved

@@ -24,11 +24,13 @@ goes back to the uploaded or the bundled one if it was that run.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 
 from labs.runs import PAUSED, RUNNING, RunView
 from labs.store import QuotaExceeded
-from mlp_core.config import PRESETS, TrainConfig, preset
+from mlp_core.config import PAGE_LIMITS, PRESETS, OutOfRange, TrainConfig, out_of_range, preset
 from mlp_core.io import ModelFileError, load_model, model_to_bytes
 from mlp_core.metrics import Evaluation, evaluate
 
@@ -63,10 +65,14 @@ UPLOAD_KEY = "train_upload"
 SETTINGS_KEY = "train_settings_panel"  # the expander around the controls
 OVERLAY_KEY = "train_overlay"
 UNITS_KEY = "train_units"
-# Bounds of the controls, tighter than TrainConfig's: a run's buffers stay around
-# 100 MB at most on a server shared by a whole workshop.
-MAX_HIDDEN = 1024
-MAX_BATCH = 4096
+# The number boxes have no bounds of their own: a typed value always reaches the page,
+# which checks it against mlp_core.config.PAGE_LIMITS (tighter than TrainConfig's, so a
+# run's buffers stay around 100 MB on a server shared by a whole workshop) and keeps
+# Start off, saying why, while one is out of range. The training-set size is the
+# config's train_size, shown as the number of images.
+LIMITED_CONTROLS = {"hidden": "hidden", "lr": "lr", "batch_size": "batch_size", "epochs": "epochs", "l2": "l2",
+                    "n_train": "train_size", "seed": "seed"}  # fmt: skip
+MAX_HIDDEN = int(PAGE_LIMITS["hidden"].high)  # the widest network the page trains, or loads from a file
 MAX_UNITS = 48  # first-layer weight images drawn at once
 
 
@@ -100,10 +106,46 @@ def ensure_settings(state: LabState, total: int) -> None:
         state.train_settings.setdefault(name, value)
 
 
+def settings_out_of_range(settings: dict) -> OutOfRange | None:
+    """The first control whose value is outside the page's limits (its name, value and
+    range), or None. Only the controls' values count, whatever was typed before."""
+    fields = {field: settings[name] for name, field in LIMITED_CONTROLS.items() if name in settings}
+    found = out_of_range(fields, PAGE_LIMITS)
+    if found is None:
+        return None
+    control = next(name for name, field in LIMITED_CONTROLS.items() if field == found.field)
+    return OutOfRange(control, found.value, found.limit)
+
+
+@dataclass(frozen=True)
+class SettingsCheck:
+    """What Start would train, or why it cannot: a control out of the page's range, or
+    (every control in range) a combination the config itself refuses."""
+
+    config: TrainConfig | None
+    out_of_range: OutOfRange | None = None
+    error: str = ""  # TrainConfig's own message, in English
+
+
+def check_settings(state: LabState, total: int) -> SettingsCheck:
+    """The controls' values checked as Start would use them."""
+    problem = settings_out_of_range(state.train_settings)
+    if problem is not None:
+        return SettingsCheck(None, out_of_range=problem)
+    try:
+        return SettingsCheck(config_from_settings(state, total))
+    except ValueError as exc:
+        return SettingsCheck(None, error=str(exc))
+
+
 def config_from_settings(state: LabState, total: int) -> TrainConfig:
     """The TrainConfig the controls describe: the base preset with the controls' values.
-    Raises ValueError (naming the field) for values the config refuses."""
+    Raises ValueError (naming the field) for a value outside the page's limits or one
+    the config refuses."""
     s = state.train_settings
+    problem = settings_out_of_range(s)
+    if problem is not None:
+        raise ValueError(f"{problem.field} must be {problem.limit.describe()}, got {problem.value!r}")
     overrides = {name: s[name] for name in CONTROLS if name != "n_train"}
     for name in FLOAT_CONTROLS:
         overrides[name] = float(overrides[name])
@@ -145,7 +187,7 @@ def on_control(name: str) -> None:
     """A control changed: keep its value; the settings are now custom unless they equal the preset."""
     state = get_state()
     value = st.session_state.get(widget_key(name, state.lang))
-    if value is None:  # an emptied number box keeps the old value
+    if value is None:  # an emptied number box keeps the old value (written back to the box)
         return
     state.train_settings[name] = value
     same = state.train_settings == settings_from_config(preset(state.preset_base), n_total())
@@ -256,7 +298,7 @@ def on_upload() -> None:
         return
     data = file.getvalue()
     try:
-        saved = load_model(data)
+        saved = load_model(data, max_hidden=MAX_HIDDEN)
     except ModelFileError as exc:
         state.upload_error, state.upload_error_detail = exc.code, exc.detail
         return

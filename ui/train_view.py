@@ -4,6 +4,7 @@ behind the buttons is ui.train_session; the page script only calls these in orde
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import numpy as np
@@ -40,6 +41,7 @@ KEYS_MODELFILE = (
     "modelfile.unsafe",
     "modelfile.incomplete",
     "modelfile.wrong_shape",
+    "modelfile.too_wide",
     "modelfile.bad_numbers",
     "modelfile.bad_settings",
     "modelfile.newer_version",
@@ -69,6 +71,7 @@ KEYS_CONTROL = {
     "shuffle": "train.shuffle",
     "augment": "train.augment",
 }
+KEYS_RANGE = ("train.range_number", "train.range_whole")  # by Limit.integer: what a control takes
 KEYS_CONFIRM = {RUNNING: "train.confirm_running", PAUSED: "train.confirm_paused"}  # Start over an unfinished run
 KEYS_QUOTA = {
     "runs": "lab.quota_runs",
@@ -76,14 +79,19 @@ KEYS_QUOTA = {
     "bytes": "lab.quota_bytes",
 }  # QuotaExceeded.what
 MISTAKES_SHOWN = 24
+# Containers of the upload column: the box and the page's message about the last upload
+# (RESULT), which a refusal by the box itself (REFUSED) replaces in the browser.
+UPLOAD_BOX, UPLOAD_REFUSED, UPLOAD_RESULT = "train_upload_box", "train_upload_refused", "train_upload_result"
 OVERLAY_PALETTE = ("#6b7280", "#a855f7", "#0d9488", "#ca8a04", "#db2777")
 
 
 # --- settings ---------------------------------------------------------------------
 
 
-def draw_settings(state: LabState, T: Translator, config: TrainConfig | None, config_error: str, total: int) -> None:
-    """The presets and the controls, in a panel that folds away while a run is shown."""
+def draw_settings(state: LabState, T: Translator, config: TrainConfig | None, total: int) -> None:
+    """The presets and the controls, in a panel that folds away while a run is shown.
+    The number boxes have no bounds: what is typed reaches the page, which says next to
+    Start when a value is out of range (see draw_buttons)."""
     summary = setup_text(config, T, total) if config is not None else "—"
     with st.expander(
         T("train.settings", summary=summary),
@@ -114,20 +122,10 @@ def draw_settings(state: LabState, T: Translator, config: TrainConfig | None, co
 
         # Rows that wrap: four controls side by side on a laptop, two on a phone.
         with st.container(horizontal=True):
-            control(
-                st.number_input, "hidden", min_value=1, max_value=ts.MAX_HIDDEN, step=16, help=T("train.hidden_help")
-            )
-            control(
-                st.number_input,
-                "lr",
-                min_value=0.0001,
-                max_value=1000.0,
-                step=0.05,
-                format="%g",
-                help=T("train.lr_help"),
-            )
-            control(st.number_input, "batch_size", min_value=1, max_value=ts.MAX_BATCH, step=32)
-            control(st.number_input, "epochs", min_value=1, max_value=200, step=1)
+            control(st.number_input, "hidden", step=16, help=T("train.hidden_help"))
+            control(st.number_input, "lr", step=0.05, format="%g", help=T("train.lr_help"))
+            control(st.number_input, "batch_size", step=32)
+            control(st.number_input, "epochs", step=1)
         with st.container(horizontal=True):
             control(st.selectbox, "optimizer", options=OPTIMIZER_CHOICES, format_func=lambda o: optimizer_text(o, T))
             control(
@@ -137,16 +135,12 @@ def draw_settings(state: LabState, T: Translator, config: TrainConfig | None, co
                 format_func=lambda i: T(KEYS_INIT[INIT_CHOICES.index(i)]),
                 help=T("train.init_help"),
             )
-            control(
-                st.number_input, "l2", min_value=0.0, max_value=1.0, step=1e-5, format="%g", help=T("train.l2_help")
-            )
-            control(st.number_input, "seed", min_value=0, max_value=2**32 - 1, step=1)
+            control(st.number_input, "l2", step=1e-5, format="%g", help=T("train.l2_help"))
+            control(st.number_input, "seed", step=1)
         with st.container(horizontal=True, vertical_alignment="bottom", gap="medium"):
             control(
                 st.number_input,
                 "n_train",
-                min_value=100,
-                max_value=total,
                 step=1000,
                 help=T("train.n_train_help", total=decimal(total, 0, T)),
                 width=200,
@@ -156,16 +150,16 @@ def draw_settings(state: LabState, T: Translator, config: TrainConfig | None, co
             control(st.toggle, "augment", help=T("train.augment_help"))
         if config is not None:
             st.caption(preset_extras(config, T))
-        else:
-            st.error(T("train.bad_settings", reason=config_error))
 
 
 # --- start, pause, resume, reset ------------------------------------------------
 
 
-def draw_buttons(state: LabState, T: Translator, view: RunView | None, config: TrainConfig | None) -> None:
+def draw_buttons(state: LabState, T: Translator, view: RunView | None, check: ts.SettingsCheck) -> None:
     """Start, Pause, Resume, Reset: the one that goes on with the shown run is the primary
-    one; Start over an unfinished run asks first."""
+    one; Start over an unfinished run asks first. Settings that cannot be trained keep
+    Start off, and the reason (which control, what range) is said right under it."""
+    config = check.config
     running = view is not None and view.status == RUNNING
     paused = view is not None and view.status == PAUSED
     with st.container(horizontal=True, key="train_buttons"):
@@ -209,6 +203,9 @@ def draw_buttons(state: LabState, T: Translator, view: RunView | None, config: T
             with st.container(horizontal=True):
                 st.button(T("train.confirm_yes"), key="train_confirm_yes", type="primary", on_click=ts.start_run)
                 st.button(T("train.confirm_no"), key="train_confirm_no", on_click=ts.cancel_start)
+    if config is None:
+        with st.container(key="train_settings_problem"):
+            st.error(settings_problem_text(check, T), icon=":material/block:")
     if state.quota_error:
         st.error(T(KEYS_QUOTA[state.quota_error]), icon=":material/inventory_2:")
     if view is not None and config is not None and config != view.config and not view.done:
@@ -444,28 +441,91 @@ def draw_files(state: LabState, T: Translator, view: RunView | None) -> None:
             st.button(
                 T("train.use_trained", n=view.number), key="train_use_trained", on_click=ts.use_run, args=(view.number,)
             )
-    with right:
+    with right, st.container(key=UPLOAD_BOX):
+        limit = decimal(upload_limit_mb(), 0, T)
         st.file_uploader(
             T("train.upload"), type=["npz"], key=ts.UPLOAD_KEY, on_change=ts.on_upload, help=T("train.upload_help")
         )
-        st.caption(T("train.upload_how"))  # the box's own words ("Upload", "16MB per file") are Streamlit's, in English
-        if state.upload_error and st.session_state.get(ts.UPLOAD_KEY) is not None:
-            st.error(upload_error_text(state, T))
-        elif state.uploaded is not None:
-            summary = model_summary(state.uploaded, T)
-            # The file name is the user's text: shown as plain text, never as Markdown.
-            if state.active == UPLOADED:
-                st.success(T("train.upload_active", summary=summary), icon=":material/check_circle:")
-            else:
-                st.caption(T("train.upload_kept", summary=summary))
-            st.text(state.uploaded_name)
-            if state.active != UPLOADED:
-                st.button(T("train.use_uploaded"), key="train_use_uploaded", on_click=ts.use_uploaded)
+        st.caption(T("train.upload_how", limit=limit))  # the box's own words ("Upload", "16MB") are Streamlit's
+        # A file the box itself refuses (too large, not .npz) never reaches the server: the page's
+        # message is swapped for this one in the browser (upload_refusal_style).
+        with st.container(key=UPLOAD_REFUSED):
+            st.html(f'<div role="alert">{html.escape(T("train.upload_refused", limit=limit))}</div>')
+        with st.container(key=UPLOAD_RESULT):
+            upload_result(state, T)
+        upload_refusal_style()
+
+
+def upload_limit_mb() -> float:
+    """The largest upload Streamlit takes (server.maxUploadSize, MB): what the page says the limit is."""
+    return float(st.get_option("server.maxUploadSize"))
+
+
+def upload_result(state: LabState, T: Translator) -> None:
+    """The last upload's outcome: why it was refused, or the model it gave."""
+    if state.upload_error and st.session_state.get(ts.UPLOAD_KEY) is not None:
+        st.error(upload_error_text(state, T))
+    elif state.uploaded is not None:
+        summary = model_summary(state.uploaded, T)
+        # The file name is the user's text: shown as plain text, never as Markdown.
+        if state.active == UPLOADED:
+            st.success(T("train.upload_active", summary=summary), icon=":material/check_circle:")
+        else:
+            st.caption(T("train.upload_kept", summary=summary))
+        st.text(state.uploaded_name)
+        if state.uploaded.history_dropped:
+            detail = state.uploaded.history_dropped.replace("`", "'")
+            st.caption(T("train.upload_history_dropped") + " " + T("train.upload_detail", detail=f"`{detail}`"))
+        if state.active != UPLOADED:
+            st.button(T("train.use_uploaded"), key="train_use_uploaded", on_click=ts.use_uploaded)
+
+
+def upload_refusal_style() -> None:
+    """Show the refusal in place of the page's own message while the box's newest file is one
+    it refused (an error chip, last in its list); Streamlit tells the server nothing then."""
+    refused = (
+        f".st-key-{UPLOAD_BOX}:has([data-testid=stFileChips] > div > div:last-child [data-testid=stFileChipIconError])"
+    )
+    st.html(
+        f"<style>.st-key-{UPLOAD_REFUSED}{{display:none}}"
+        f"{refused} .st-key-{UPLOAD_RESULT}{{display:none}}"
+        f"{refused} .st-key-{UPLOAD_REFUSED}{{display:flex}}"
+        # drawn as st.error draws its box; an st.error would be in the page for every script run
+        f".st-key-{UPLOAD_REFUSED} [role=alert]{{background:rgba(255,43,43,.09);color:rgb(125,53,59);"
+        "padding:1rem;border-radius:.5rem}</style>"
+    )
+
+
+def settings_problem_text(check: ts.SettingsCheck, T: Translator) -> str:
+    """Why Start is off: the control out of range and the range it takes, as the language writes
+    numbers; or the config's own refusal."""
+    problem = check.out_of_range
+    if problem is None:
+        return T("train.bad_settings", reason=check.error)
+    limit = problem.limit
+    bounds = dict(low=setting_number(limit.low, T), high=setting_number(limit.high, T))
+    return T(
+        "train.out_of_range",
+        field=T(KEYS_CONTROL[problem.field]),
+        range=T(KEYS_RANGE[limit.integer], **bounds),
+        value=setting_number(problem.value, T),
+    )
+
+
+def setting_number(value, T: Translator) -> str:
+    """A typed value or a bound as the language writes it: 1,024 / 1 024, 0.0001 / 0,0001."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return str(value)
+    if isinstance(value, int) or (np.isfinite(value) and value.is_integer() and abs(value) < 1e15):
+        return decimal(value, 0, T)
+    if np.isfinite(value) and 1e-7 <= abs(value) < 1e15:
+        return with_decimal_point(np.format_float_positional(value, trim="-"), T)
+    return with_decimal_point(f"{value:g}", T)
 
 
 def upload_error_text(state: LabState, T: Translator) -> str:
     """Why the last upload was refused, in the page's language, then the loader's own finding."""
-    reason = T(KEYS_MODELFILE[ERROR_CODES.index(state.upload_error)])
+    reason = T(KEYS_MODELFILE[ERROR_CODES.index(state.upload_error)], limit=decimal(ts.MAX_HIDDEN, 0, T))
     detail = state.upload_error_detail.replace("`", "'")
     return T("train.upload_bad", reason=reason) + "\n\n" + T("train.upload_detail", detail=f"`{detail}`")
 
