@@ -417,6 +417,9 @@ class Session:
         if self.finished_text() is None:
             raise Disconnected("; ".join(self.errors) or "no result")
         self.finish_s = time.monotonic() - self.start_at
+        # The figures below the "finished" box arrive later in the same script run: read them once it ends.
+        runs = self.full_runs
+        await self.wait_for(lambda: self.full_runs > runs or bool(self.errors), timeout)
         self.result = {"finished": self.finished_text(), **self.metrics()}
 
 
