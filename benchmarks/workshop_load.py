@@ -238,6 +238,7 @@ class Session:
     values: dict[str, WidgetState] = field(default_factory=dict)  # widget states sent with every rerun
     page_hash: str = ""
     full_runs: int = 0  # full script runs finished
+    in_run: bool = False  # a script run (full or fragment) has begun and not yet finished
     load_s: float | None = None
     start_at: float | None = None
     finish_s: float | None = None
@@ -297,6 +298,7 @@ class Session:
             if ran != [PAGE]:
                 self.errors.append(f"the server ran page {ran}, not {PAGE}")
         elif kind == "new_session":
+            self.in_run = True
             if not msg.metadata.run.fragment_ids:  # a full run redraws the page: forget the old one
                 self.elements.clear()
                 for task in self._timers.values():
@@ -333,6 +335,7 @@ class Session:
         elif kind == "page_not_found":
             self.errors.append(f"page not found: {msg.page_not_found.page_name}")
         elif kind == "script_finished":
+            self.in_run = False
             if msg.script_finished == ForwardMsg.FINISHED_WITH_COMPILE_ERROR:
                 self.errors.append("the script did not compile")
             if msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
@@ -418,8 +421,7 @@ class Session:
             raise Disconnected("; ".join(self.errors) or "no result")
         self.finish_s = time.monotonic() - self.start_at
         # The figures below the "finished" box arrive later in the same script run: read them once it ends.
-        runs = self.full_runs
-        await self.wait_for(lambda: self.full_runs > runs or bool(self.errors), timeout)
+        await self.wait_for(lambda: not self.in_run or bool(self.errors), timeout)
         self.result = {"finished": self.finished_text(), **self.metrics()}
 
 
