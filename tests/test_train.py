@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from mlp_core import MLP, Dataset, TrainConfig, Trainer, as_float, train
-from mlp_core.optimizers import learning_rate, make_optimizer
+from mlp_core import MLP, Dataset, TrainConfig, Trainer, train
+from mlp_core.optimizers import learning_rate
 
 
 def notebook_fit(data: Dataset, epochs: int, hidden=128, batch_size=256, lr=0.5):
@@ -82,48 +82,6 @@ def test_short_last_batch_uses_the_nominal_divisor(mnist_small):
     actual = train(TrainConfig.original(epochs=1, nominal_divisor=False), mnist_small).model
     assert np.allclose(nominal.W_h, W_h, rtol=1e-10, atol=1e-15)
     assert not np.allclose(actual.W_h, W_h, rtol=1e-6, atol=1e-9)
-
-
-def plain_loop(config: TrainConfig, data: Dataset) -> MLP:
-    """The Trainer's algorithm with the allocating forward/backward, no workspace.
-
-    float32 runs feed raw 0-255 pixels with x_scale = 1/255 (the model scales
-    the (N, H) product); float64 runs the notebook's float32(x) / 255."""
-    model = MLP.create(config.hidden, init=config.init, seed=config.seed, biases=config.biases, dtype=config.dtype)
-    opt = make_optimizer(config)
-    rng = np.random.default_rng([config.seed, 1])
-    n, bs = len(data.y_train), config.batch_size
-    per_epoch = math.ceil(n / bs)
-    for epoch in range(config.epochs):
-        order = rng.permutation(n) if config.shuffle else np.arange(n)
-        for b in range(per_epoch):
-            idx = order[b * bs : (b + 1) * bs]
-            if config.dtype == "float32":
-                x, x_scale = data.x_train[idx].astype(np.float32), 1 / 255
-            else:
-                x, x_scale = as_float(data.x_train[idx], config.dtype), 1.0
-            _, cache = model.forward(x, x_scale=x_scale)
-            divisor = bs if config.nominal_divisor else len(idx)
-            grads = model.backward(cache, data.y_train[idx], l2=config.l2, divisor=divisor)
-            opt.step(model.params(), grads, learning_rate(config, epoch + b / per_epoch))
-    return model
-
-
-@pytest.mark.parametrize(
-    "config",
-    [
-        TrainConfig.fast(epochs=2, batch_size=64, hidden=32),
-        TrainConfig(epochs=2, batch_size=64, hidden=32, optimizer="adam", lr=0.01, shuffle=True, biases=True, l2=1e-3),
-        TrainConfig(epochs=2, batch_size=64, hidden=32),
-    ],
-    ids=["fast", "adam-l2", "original"],
-)
-def test_trainer_equals_the_plain_loop(mnist_tiny, config):
-    trainer = train(config, mnist_tiny)
-    plain = plain_loop(config, mnist_tiny)
-    for name, value in trainer.model.params().items():
-        assert value.dtype == np.dtype(config.dtype)
-        assert np.array_equal(value, plain.params()[name]), name
 
 
 RESUME_CONFIGS = [
