@@ -115,9 +115,7 @@ class Trainer:
 
     def seconds_left(self) -> float | None:
         """Estimated training seconds still to go (None before the first batch)."""
-        if self.batches_done == 0:
-            return None
-        return self.train_seconds / self.batches_done * (self.total_batches - self.batches_done)
+        return seconds_left(self.train_seconds, self.batches_done, self.total_batches - self.batches_done)
 
     # --- training ----------------------------------------------------------
 
@@ -303,6 +301,14 @@ class Trainer:
             f"The learning rate {self.config.lr:g} is too large for this setup; try a smaller one "
             f"(for example {suggested_lr(self.config):g}). The weights from before the blow-up were kept."
         )
+
+
+def seconds_left(seconds: float, batches_done: int, batches_left: int) -> float | None:
+    """Time still to go at the pace so far: ``seconds`` spent on ``batches_done`` batches,
+    ``batches_left`` to go (None before any batch was timed)."""
+    if batches_done <= 0:
+        return None
+    return seconds / batches_done * batches_left
 
 
 def _batch_loss(picked: np.ndarray, cache: fast.ScaledCache, labels: np.ndarray) -> float:

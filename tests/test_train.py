@@ -121,7 +121,7 @@ def test_run_returns_epochs_and_progress(mnist_tiny):
     assert trainer.status == "ready" and trainer.seconds_left() is None and trainer.progress == 0
     assert trainer.run(max_batches=3) == []
     assert trainer.status == "running" and trainer.batches_done == 3 and trainer.progress == pytest.approx(0.3)
-    assert trainer.seconds_left() > 0
+    assert trainer.seconds_left() == pytest.approx(trainer.train_seconds / 3 * 7)  # 7 of 10 batches to go
     records = trainer.run(max_batches=4)
     assert [r.epoch for r in records] == [1]
     assert trainer.run(max_seconds=0) == []  # always at least one batch
@@ -133,6 +133,14 @@ def test_run_returns_epochs_and_progress(mnist_tiny):
     assert 0 < first.train_seconds <= second.train_seconds
     assert 0 < second.test_accuracy <= 1 and second.train_loss < first.train_loss
     assert second.lr == pytest.approx(learning_rate(trainer.config, 2.0))
+
+
+def test_seconds_left_is_the_pace_so_far_times_what_is_left():
+    from mlp_core.train import seconds_left
+
+    assert seconds_left(6.0, 3, 7) == pytest.approx(14.0)
+    assert seconds_left(6.0, 3, 0) == 0
+    assert seconds_left(0.0, 0, 10) is None  # nothing timed yet: no guess
 
 
 def test_same_seed_same_weights_different_seed_different(mnist_tiny):
