@@ -23,6 +23,7 @@ reported as one :class:`ModelFileError` whose message can be shown to a user.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import math
@@ -112,6 +113,16 @@ class SavedModel:
             return None
         value = self.history[-1].get("test_accuracy")
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def fingerprint(model: MLP) -> str:
+    """A short digest of the weights: which model this is. Another model, or the same one
+    retrained in place, gets another fingerprint."""
+    h = hashlib.blake2b(digest_size=16)
+    for name, a in model.params().items():
+        h.update(f"{name}{a.shape}{a.dtype.str}".encode())
+        h.update(np.ascontiguousarray(a).view(np.uint8))
+    return h.hexdigest()
 
 
 # --- saving -------------------------------------------------------------------

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from mlp_core import MLP, ModelFileError, SavedModel, TrainConfig, load_default_model, load_model
 from mlp_core import io as model_io
-from mlp_core.io import ERROR_CODES, model_to_bytes, save_model
+from mlp_core.io import ERROR_CODES, fingerprint, model_to_bytes, save_model
 from mlp_core.metrics import evaluate
 
 HIDDEN = 8
@@ -494,3 +494,16 @@ def test_any_corruption_gives_a_model_or_model_file_error(data) -> None:
     except ModelFileError:
         return
     assert saved.model.W_h.shape == (784, HIDDEN)
+
+
+def test_fingerprint_tells_models_apart():
+    model = small_model()
+    assert fingerprint(model) == fingerprint(model.copy())  # the same weights: the same model
+    retrained = model.copy()
+    retrained.W_h[3, 1] += 1e-6  # any weight changed, even in the first layer
+    assert fingerprint(retrained) != fingerprint(model)
+    biased = model.copy()
+    biased.b_o[0] += 1.0
+    assert fingerprint(biased) != fingerprint(model)
+    assert fingerprint(model.astype(np.float64)) != fingerprint(model)
+    assert fingerprint(small_model(biases=False)) != fingerprint(model)

@@ -3,7 +3,6 @@ what happens inside, and "teach it" with undo. Numbers come from mlp_core."""
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -11,6 +10,7 @@ import streamlit as st
 from PIL import Image
 
 from mlp_core.explain import Reading, read_digit, shown_parts
+from mlp_core.io import fingerprint
 from mlp_core.model import MLP
 from mlp_core.preprocess import Stages, canvas_to_mnist, ink_of
 from mlp_core.teach import teach
@@ -85,12 +85,6 @@ def model_chooser(state: LabState, T: Translator) -> None:
     )
 
 
-def _fingerprint(source: str, model: MLP) -> str:
-    """Which weights the lessons started from; changes when the model is retrained or replaced."""
-    digest = hashlib.blake2b(np.ascontiguousarray(model.W_o).tobytes(), digest_size=8).hexdigest()
-    return f"{source}:{model.hidden}:{digest}"
-
-
 def current_model(state: LabState) -> tuple[MLP, str]:
     """The weights the page reads with (the chosen model plus this session's lessons) and the source.
 
@@ -98,7 +92,7 @@ def current_model(state: LabState) -> tuple[MLP, str]:
     (or retraining) forgets them. The shared bundled model is never changed.
     """
     saved, source = active_model(state)
-    key = _fingerprint(source, saved.model)
+    key = f"{source}:{fingerprint(saved.model)}"  # the weights the lessons started from
     if state.draw_base != key:
         state.draw_base = key
         state.draw_lessons_dropped = len(state.draw_lessons)  # say so once, rather than lose them silently

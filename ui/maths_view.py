@@ -7,13 +7,12 @@ not in the catalogue; every sentence goes through ``T``. Numbers come from
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 import streamlit as st
 
 from mlp_core.gradcheck import GradCheckRow
+from mlp_core.io import fingerprint
 from mlp_core.model import MLP
 from mlp_core.walkthrough import (
     TINY_LABEL,
@@ -362,15 +361,6 @@ def _wrong_digit() -> None:
     wrong = np.flatnonzero(saved.model.predict(data.x_test) != data.y_test)
     if wrong.size:
         _pick_index(int(np.random.default_rng().choice(wrong)))
-
-
-def fingerprint(model: MLP) -> str:
-    """A short digest of the weights: the same model (even retrained in place) gets a new one."""
-    h = hashlib.blake2b(digest_size=16)
-    for name, a in model.params().items():
-        h.update(name.encode())
-        h.update(np.ascontiguousarray(a).view(np.uint8))
-    return h.hexdigest()
 
 
 def starting_index(state: LabState, model: MLP) -> int:
