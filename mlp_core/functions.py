@@ -49,20 +49,6 @@ def cross_entropy_sum(theta: np.ndarray, labels: np.ndarray) -> float:
     return float(-log_softmax(theta)[rows, labels].sum())
 
 
-def cross_entropy_from_probs(y_hat: np.ndarray, labels: np.ndarray) -> float:
-    """The same summed loss from probabilities, clipped away from log(0)."""
-    rows = np.arange(y_hat.shape[0])
-    p = np.maximum(y_hat[rows, labels], np.finfo(y_hat.dtype).tiny)
-    return float(-np.log(p).sum())
-
-
-def one_hot(labels: np.ndarray, num_classes: int = 10, dtype=np.float64) -> np.ndarray:
-    """(N,) integer labels -> (N, num_classes) one-hot rows, classes in sorted order."""
-    y = np.zeros((labels.shape[0], num_classes), dtype=dtype)
-    y[np.arange(labels.shape[0]), labels] = 1
-    return y
-
-
 def loss_from_scores(theta: np.ndarray, label: int) -> float:
     """E = -ln softmax(theta)_label for one example's (K,) scores, accurate to the last digits and never negative.
 

@@ -113,10 +113,6 @@ class Trainer:
     def done(self) -> bool:
         return self.status in (FINISHED, DIVERGED)
 
-    def seconds_left(self) -> float | None:
-        """Estimated training seconds still to go (None before the first batch)."""
-        return seconds_left(self.train_seconds, self.batches_done, self.total_batches - self.batches_done)
-
     # --- training ----------------------------------------------------------
 
     def run(

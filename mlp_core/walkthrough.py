@@ -237,7 +237,6 @@ TINY_W_O = np.array(
         [-0.2, 0.3, 0.6],
     ]
 )
-TINY_LR = 0.5
 
 
 def tiny_model() -> MLP:
