@@ -129,6 +129,7 @@ class MLP:
     def deltas(self, cache: Cache, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """delta_1 = y_hat - y and delta_2 = delta_1 W_o (*) ReLU'(z), per example; ``labels`` (N,) classes."""
         delta_1 = cache.y_hat.copy()  # (N, 10)
+        # dE/dtheta: the softmax Jacobian times CE's -y / y_hat collapses to y_hat - y (y sums to 1)
         delta_1[np.arange(len(labels)), labels] -= 1  # y_hat - y, y one-hot
         delta_2 = (delta_1 @ self.W_o.T) * relu_derivative(cache.z)  # (N, 10) @ (10, H) -> (N, H)
         return delta_1, delta_2
