@@ -26,7 +26,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mlp_core import load_default_model, load_mnist
 from mlp_core.augment import augment_batch
 from mlp_core.explain import read_digit
-from mlp_core.model import Workspace, as_float
+from mlp_core.fast import Workspace, backward, forward
+from mlp_core.model import as_float
 from mlp_core.preprocess import canvas_to_mnist
 from mlp_core.sketches import sketch_set
 
@@ -87,8 +88,8 @@ def main() -> int:
         t0 = time.perf_counter()
         augment_batch(x, rng)
         t1 = time.perf_counter()
-        _, cache = m.forward(x, ws)
-        m.backward(cache, y, ws=ws)
+        _, cache = forward(m, x, ws)
+        backward(m, cache, y, ws)
         t2 = time.perf_counter()
         aug.append(1e3 * (t1 - t0))
         step.append(1e3 * (t2 - t1))

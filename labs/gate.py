@@ -42,7 +42,7 @@ from contextlib import contextmanager
 import numpy as np  # loads the BLAS library, so the controller below can find it
 from threadpoolctl import ThreadpoolController
 
-from mlp_core.model import Workspace
+from mlp_core.fast import Workspace
 
 # A session that has not trained for this long no longer counts as training.
 ACTIVE_WINDOW_S = 3.0

@@ -32,7 +32,7 @@ import numpy as np
 from mlp_core.config import TrainConfig
 from mlp_core.data import Dataset
 from mlp_core.io import SavedModel, load_model, model_to_bytes
-from mlp_core.train import DIVERGED, FINISHED, Trainer
+from mlp_core.train import DIVERGED, FINISHED, Trainer, seconds_left
 
 from .gate import TrainingGate
 from .store import LabStore, QuotaExceeded, RunRecord
@@ -115,9 +115,7 @@ class Job:
 
     def make_view(self) -> RunView:
         tr = self.trainer
-        left = None
-        if self.walled_batches and not tr.done:
-            left = self.wall / self.walled_batches * (tr.total_batches - tr.batches_done)
+        left = None if tr.done else seconds_left(self.wall, self.walled_batches, tr.total_batches - tr.batches_done)
         return RunView(
             number=self.number,
             config=tr.config,

@@ -131,6 +131,16 @@ class SavedModel:
         return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
+def fingerprint(model: MLP) -> str:
+    """A short digest of the weights: which model this is. Another model, or the same one
+    retrained in place, gets another fingerprint."""
+    h = hashlib.blake2b(digest_size=16)
+    for name, a in model.params().items():
+        h.update(f"{name}{a.shape}{a.dtype.str}".encode())
+        h.update(np.ascontiguousarray(a).view(np.uint8))
+    return h.hexdigest()
+
+
 # --- saving -------------------------------------------------------------------
 
 
@@ -496,15 +506,6 @@ def _check_model_arrays(arrays: dict[str, np.ndarray], error: type[Exception]) -
     for name, n in (("b_h", W_h.shape[1]), ("b_o", N_CLASSES)):
         if name in arrays and arrays[name].shape != (n,):
             raise error(f"{name} has shape {arrays[name].shape}, expected ({n},)")
-
-
-def fingerprint(model: MLP) -> str:
-    """A short digest of the weights: equal for equal weights, new whenever they change."""
-    h = hashlib.blake2b(digest_size=16)
-    for name, a in model.params().items():
-        h.update(name.encode())
-        h.update(np.ascontiguousarray(a).view(np.uint8))
-    return h.hexdigest()
 
 
 # --- the bundled default --------------------------------------------------------

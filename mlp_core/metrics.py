@@ -40,10 +40,6 @@ def evaluate(model: MLP, x: np.ndarray, labels: np.ndarray, batch: int = 2_000) 
     return Evaluation(loss_sum / n, float(np.mean(preds == labels)), preds, conf)
 
 
-def accuracy(labels: np.ndarray, predictions: np.ndarray) -> float:
-    return float(np.mean(np.asarray(labels) == np.asarray(predictions)))
-
-
 def confusion_matrix(labels: np.ndarray, predictions: np.ndarray, num_classes: int = 10) -> np.ndarray:
     """(K, K) counts: row = true class, column = predicted class."""
     labels = np.asarray(labels, dtype=np.int64)

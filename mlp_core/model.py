@@ -13,28 +13,25 @@ notebook: W_h is (784, H), W_o is (H, 10)), so every product flips::
 
     z = x @ W_h,  theta = h @ W_o,  dW_o = h.T @ delta_1,  dW_h = x.T @ delta_2
 
-Gradients are those of the batch-mean loss (the notebook sums the loss over
-the batch and divides the gradients by the batch size, which is the same).
+Gradients are those of the batch-mean loss: the notebook sums the loss over
+the batch and divides the gradients by the batch size, which is the same.
+
+This is the version to read; training runs the same equations through
+:mod:`mlp_core.fast`, which writes them into reused buffers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from . import _blas
-from .functions import cross_entropy_sum, relu, softmax
+from .functions import cross_entropy_sum, relu, relu_derivative, softmax
 from .init import init_weights
 
 N_INPUTS = 784
 N_CLASSES = 10
 PARAM_NAMES = ("W_h", "b_h", "W_o", "b_o")
-# The (N, 10) arrays theta, y_hat and delta_1 are stored class-major, as the
-# transpose of a C-ordered (10, N) array: the softmax's per-example max and sum
-# then combine 10 contiguous rows of N numbers instead of N rows of only 10,
-# which NumPy does an order of magnitude faster. Indexing is unchanged.
-CLASS_MAJOR = ("theta", "y_hat", "delta_1")
 
 
 @dataclass
@@ -46,59 +43,6 @@ class Cache:
     h: np.ndarray  # (N, H) hidden activations, ReLU(z)
     theta: np.ndarray  # (N, 10) output scores (logits)
     y_hat: np.ndarray  # (N, 10) probabilities
-    x_scale: float = 1.0  # the network's input is x * x_scale (1/255 when x holds raw 0-255 pixels)
-
-
-@dataclass
-class Workspace:
-    """Preallocated buffers for one batch size, reused by every training step."""
-
-    batch: int
-    hidden: int
-    dtype: np.dtype
-    buffers: dict[str, np.ndarray] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        B, H, K = self.batch, self.hidden, N_CLASSES
-        shapes = {
-            "x": (B, N_INPUTS),
-            "z": (B, H),
-            "h": (B, H),
-            "theta": (K, B),  # class-major, see CLASS_MAJOR
-            "y_hat": (K, B),
-            "delta_1": (K, B),
-            "delta_2": (B, H),
-            "W_h": (N_INPUTS, H),
-            "W_o": (H, K),
-            "b_h": (H,),
-            "b_o": (K,),
-        }
-        self.buffers = {k: np.empty(s, dtype=self.dtype) for k, s in shapes.items()}
-        self.buffers["x_u8"] = np.empty((B, N_INPUTS), dtype=np.uint8)  # the batch's pixels, as stored
-        self.buffers["relu_mask"] = np.empty((B, H), dtype=bool)  # ReLU'(z) as z > 0
-        self.buffers["rows"] = np.arange(B)  # row numbers, to pick y_hat[i, y_i]
-        self._views: dict[tuple[str, int], np.ndarray] = {}
-
-    def get(self, name: str, n: int) -> np.ndarray:
-        """The named per-example buffer for a batch of n rows (n <= batch), shaped (n, ...).
-
-        The same view object each time (a run only ever has two batch sizes),
-        which spares rebuilding it and lets BLAS calls remember its address.
-        """
-        view = self._views.get((name, n))
-        if view is None:
-            # class-major: the first K * n values, as a contiguous (K, n) array seen as (n, K)
-            view = self.class_major(name, n).T if name in CLASS_MAJOR else self.buffers[name][:n]
-            self._views[(name, n)] = view
-        return view
-
-    def class_major(self, name: str, n: int) -> np.ndarray:
-        """The (10, n) C-contiguous array behind the (n, 10) view ``get(name, n)``."""
-        view = self._views.get((name + ".T", n))
-        if view is None:
-            buf = self.buffers[name]
-            view = self._views[(name + ".T", n)] = buf.reshape(-1)[: buf.shape[0] * n].reshape(buf.shape[0], n)
-        return view
 
 
 class MLP:
@@ -170,82 +114,48 @@ class MLP:
 
     # --- forward / backward ------------------------------------------------
 
-    def forward(self, x: np.ndarray, ws: Workspace | None = None, *, x_scale: float = 1.0) -> tuple[np.ndarray, Cache]:
-        """(N, 784) inputs -> (N, 10) probabilities y_hat, and the cache for backward.
-
-        ``x_scale`` multiplies the inputs: raw 0-255 pixel values with
-        ``x_scale=1/255`` give the network x / 255 while scaling the (N, H)
-        product instead of the (N, 784) input, six times less work.
-        """
-        n = x.shape[0]
-        use = ws is not None and n <= ws.batch
-        dtype = np.result_type(x, self.W_h)
-        # (N, 784) @ (784, H) -> (N, H); (x s) @ W_h = (x @ W_h) s, the factor applied inside the product
-        z = _blas.gemm(x, self.W_h, ws.get("z", n) if use else np.empty((n, self.hidden), dtype), alpha=x_scale)
+    def forward(self, x: np.ndarray) -> tuple[np.ndarray, Cache]:
+        """(N, 784) inputs -> (N, 10) probabilities y_hat, and the cache backward needs."""
+        z = x @ self.W_h  # (N, 784) @ (784, H) -> (N, H)
         if self.b_h is not None:
-            z += self.b_h
-        h = relu(z, out=ws.get("h", n) if use else None)  # (N, H)
-        # theta = h @ W_o, computed as its transpose (W_o^T h^T) so that it is stored class-major
-        theta_cm = ws.class_major("theta", n) if use else np.empty((self.W_o.shape[1], n), dtype)
-        _blas.gemm(self.W_o, h, theta_cm, ta=True, tb=True)  # (N, H) @ (H, 10) -> (N, 10), stored transposed
-        theta = ws.get("theta", n) if use else theta_cm.T
+            z = z + self.b_h  # (N, H) + (H,)
+        h = relu(z)  # (N, H)
+        theta = h @ self.W_o  # (N, H) @ (H, 10) -> (N, 10)
         if self.b_o is not None:
-            theta += self.b_o
-        y_hat = softmax(theta, out=ws.get("y_hat", n) if use else None)  # (N, 10)
-        return y_hat, Cache(x, z, h, theta, y_hat, x_scale)
+            theta = theta + self.b_o  # (N, 10) + (10,)
+        y_hat = softmax(theta)  # (N, 10)
+        return y_hat, Cache(x, z, h, theta, y_hat)
+
+    def deltas(self, cache: Cache, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """delta_1 = y_hat - y and delta_2 = delta_1 W_o (*) ReLU'(z), per example; ``labels`` (N,) classes."""
+        delta_1 = cache.y_hat.copy()  # (N, 10)
+        # dE/dtheta: the softmax Jacobian times CE's -y / y_hat collapses to y_hat - y (y sums to 1)
+        delta_1[np.arange(len(labels)), labels] -= 1  # y_hat - y, y one-hot
+        delta_2 = (delta_1 @ self.W_o.T) * relu_derivative(cache.z)  # (N, 10) @ (10, H) -> (N, H)
+        return delta_1, delta_2
 
     def backward(
-        self,
-        cache: Cache,
-        labels: np.ndarray,
-        *,
-        l2: float = 0.0,
-        ws: Workspace | None = None,
-        divisor: int | None = None,
+        self, cache: Cache, labels: np.ndarray, *, l2: float = 0.0, divisor: int | None = None
     ) -> dict[str, np.ndarray]:
         """Gradients of the batch-mean cross-entropy (+ l2/2 * |W|^2) for every parameter.
 
-        ``labels`` is (N,) integer classes or an (N, 10) one-hot matrix.
-        ``divisor`` replaces N as the batch size the gradients are divided by
-        (the notebook divides a short last batch by the nominal batch size).
-        With a workspace the returned arrays are its buffers, overwritten by
-        the next call.
+        ``labels`` is (N,) integer classes. ``divisor`` replaces N as the batch
+        size the gradients are divided by (the notebook divides a short last
+        batch by the nominal batch size).
         """
-        n = cache.x.shape[0]
-        use = ws is not None and n <= ws.batch
-        # delta_1 = dE/dtheta = y_hat - y, divided by N for the batch mean   (N, 10)
-        delta_1 = np.subtract(cache.y_hat, 0, out=ws.get("delta_1", n) if use else None)
-        if labels.ndim == 1:
-            delta_1[ws.get("rows", n) if use else np.arange(n), labels] -= 1
-        else:
-            delta_1 -= labels
-        delta_1 /= divisor or n
-        grads: dict[str, np.ndarray] = {}
-        dtype = delta_1.dtype
-        # dE/dW_o = h^T delta_1: (H, N) @ (N, 10) -> (H, 10)
-        out = ws.buffers["W_o"] if use else np.empty(self.W_o.shape, dtype)
-        grads["W_o"] = _blas.gemm(cache.h, delta_1, out, ta=True)
-        # delta_2 = delta_1 W_o^T (*) ReLU'(z): (N, 10) @ (10, H) -> (N, H)
-        out = ws.get("delta_2", n) if use else np.empty((n, self.hidden), dtype)
-        delta_2 = _blas.gemm(delta_1, self.W_o, out, tb=True)
-        delta_2 *= np.greater(cache.z, 0, out=ws.get("relu_mask", n) if use else None)
+        delta_1, delta_2 = self.deltas(cache, labels)  # (N, 10), (N, H)
+        n = divisor or len(labels)
+        grads = {
+            "W_h": cache.x.T @ delta_2 / n,  # (784, N) @ (N, H) -> (784, H)
+            "W_o": cache.h.T @ delta_1 / n,  # (H, N) @ (N, 10) -> (H, 10)
+        }
         if self.has_biases:
-            grads["b_o"] = np.sum(delta_1, axis=0, out=ws.buffers["b_o"] if use else None)
-            grads["b_h"] = np.sum(delta_2, axis=0, out=ws.buffers["b_h"] if use else None)
-        # dE/dW_h = x^T delta_2: (784, N) @ (N, H) -> (784, H); (x s)^T delta_2 = (x^T delta_2) s
-        W_h_out = ws.buffers["W_h"] if use else np.empty(self.W_h.shape, np.result_type(cache.x, delta_2))
-        grads["W_h"] = _blas.gemm(cache.x, delta_2, W_h_out, alpha=cache.x_scale, ta=True)
-        if l2:
-            _blas.axpy(l2, self.W_o, grads["W_o"])
-            _blas.axpy(l2, self.W_h, grads["W_h"])
+            grads["b_h"] = delta_2.sum(axis=0) / n  # (H,)
+            grads["b_o"] = delta_1.sum(axis=0) / n  # (10,)
+        if l2:  # d/dW of l2/2 * |W|^2 is l2 * W (biases are not decayed)
+            grads["W_h"] = grads["W_h"] + l2 * self.W_h
+            grads["W_o"] = grads["W_o"] + l2 * self.W_o
         return grads
-
-    def deltas(self, cache: Cache, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """delta_1 = y_hat - y and delta_2 = delta_1 W_o (*) ReLU'(z), per example (not divided by N)."""
-        delta_1 = cache.y_hat.copy()
-        delta_1[np.arange(delta_1.shape[0]), labels] -= 1
-        delta_2 = (delta_1 @ self.W_o.T) * (cache.z > 0)
-        return delta_1, delta_2
 
     def loss(self, x: np.ndarray, labels: np.ndarray, *, l2: float = 0.0) -> float:
         """Batch-mean cross-entropy (+ l2/2 * |W|^2): the objective backward differentiates."""

@@ -11,7 +11,6 @@ import math
 
 import numpy as np
 
-from . import _blas
 from .config import TrainConfig
 
 
@@ -30,9 +29,10 @@ class SGD:
         return buf
 
     def step(self, params: dict[str, np.ndarray], grads: dict[str, np.ndarray], lr: float) -> None:
+        """Update every array of ``params`` in place with its gradient in ``grads``."""
         self.t += 1
         for name, p in params.items():
-            _blas.axpy(-lr, grads[name], p, self.scratch(name, p))  # p -= lr * g
+            p -= np.multiply(grads[name], lr, out=self.scratch(name, p))  # W <- W - lr g
 
     def state_dict(self) -> dict[str, np.ndarray]:
         return {"t": np.array(self.t)}
@@ -59,12 +59,13 @@ class Momentum(SGD):
             if v is None:
                 v = self.v[name] = np.zeros_like(p)
             tmp = self.scratch(name, p)
-            _blas.axpby(1.0, g, self.mu, v, tmp)  # v = mu * v + g
-            if self.nesterov:  # p -= lr * (g + mu * v), as two updates
-                _blas.axpy(-lr * self.mu, v, p, tmp)
-                _blas.axpy(-lr, g, p, tmp)
+            v *= self.mu
+            v += g  # v <- mu v + g
+            if self.nesterov:  # W <- W - lr (g + mu v), as two updates
+                p -= np.multiply(v, lr * self.mu, out=tmp)
+                p -= np.multiply(g, lr, out=tmp)
             else:
-                _blas.axpy(-lr, v, p, tmp)
+                p -= np.multiply(v, lr, out=tmp)
 
     def state_dict(self):
         return {"t": np.array(self.t), **{f"v.{k}": v.copy() for k, v in self.v.items()}}

@@ -15,6 +15,7 @@ import numpy as np
 from .augment import augment_batch
 from .data import Dataset
 from .model import MLP, as_float
+from .optimizers import SGD
 
 STEPS = 6  # SGD steps per lesson
 LR = 0.03  # learning rate of those steps (small: one lesson nudges, it does not overwrite)
@@ -43,6 +44,7 @@ def teach(
     if drawing.shape[1] != model.W_h.shape[0]:
         raise ValueError(f"expected a 28x28 drawing, got {np.shape(x28)}")
     new = model.copy()
+    sgd = SGD()
     n_train = len(data.y_train)
     for _ in range(steps):
         idx = rng.integers(0, n_train, mnist_per_step)
@@ -50,7 +52,5 @@ def teach(
         x = np.concatenate([own, as_float(data.x_train[idx], new.dtype)])  # (B, 784)
         labels = np.concatenate([np.full(copies, int(label)), data.y_train[idx].astype(np.int64)])
         _, cache = new.forward(x)
-        grads = new.backward(cache, labels)  # gradients of the batch-mean loss
-        for name, p in new.params().items():
-            p -= lr * grads[name]
+        sgd.step(new.params(), new.backward(cache, labels), lr)
     return new

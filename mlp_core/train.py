@@ -17,11 +17,12 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from . import fast
 from .config import TrainConfig
 from .data import Dataset
 from .functions import cross_entropy_sum
 from .metrics import evaluate
-from .model import MLP, Cache, Workspace, as_float
+from .model import MLP, as_float
 from .optimizers import learning_rate, make_optimizer
 
 READY, RUNNING, FINISHED, DIVERGED = "ready", "running", "finished", "diverged"
@@ -83,7 +84,7 @@ class Trainer:
         self.diverged_loss: float | None = None  # the loss that stopped a diverged run
         self._loss_sum = 0.0
         self._correct = 0
-        self._ws: Workspace | None = None  # the step's work buffers: lent by run(), or made on first use
+        self._ws: fast.Workspace | None = None  # the step's work buffers: lent by run(), or made on first use
 
     # --- progress ----------------------------------------------------------
 
@@ -112,12 +113,6 @@ class Trainer:
     def done(self) -> bool:
         return self.status in (FINISHED, DIVERGED)
 
-    def seconds_left(self) -> float | None:
-        """Estimated training seconds still to go (None before the first batch)."""
-        if self.batches_done == 0:
-            return None
-        return self.train_seconds / self.batches_done * (self.total_batches - self.batches_done)
-
     # --- training ----------------------------------------------------------
 
     def run(
@@ -125,7 +120,7 @@ class Trainer:
         max_batches: int | None = None,
         max_seconds: float | None = None,
         stop: Callable[[], bool] | None = None,
-        workspace: Workspace | None = None,
+        workspace: fast.Workspace | None = None,
     ) -> list[EpochRecord]:
         """Train until the run ends, ``max_batches`` batches are done,
         ``max_seconds`` have passed or ``stop()`` returns True (both checked
@@ -143,7 +138,7 @@ class Trainer:
             finally:
                 self._ws = None
         if self._ws is None:
-            self._ws = Workspace(self.config.batch_size, self.config.hidden, np.dtype(self.config.dtype))
+            self._ws = fast.Workspace(self.config.batch_size, self.config.hidden, np.dtype(self.config.dtype))
         self.status = RUNNING
         start = time.perf_counter()
         good = {k: v.copy() for k, v in self.model.params().items()}
@@ -254,14 +249,14 @@ class Trainer:
 
             x = augment_batch(x, self.rng)
         lr = learning_rate(cfg, self.epoch + self.batch_index / self.batches_per_epoch)
-        y_hat, cache = self.model.forward(x, self._ws, x_scale=x_scale)
+        y_hat, cache = fast.forward(self.model, x, self._ws, x_scale=x_scale)
         picked = y_hat[self._ws.get("rows", n), labels]  # (N,) probability of the right class
         loss_sum = _batch_loss(picked, cache, labels)
         self._loss_sum += loss_sum
         if cfg.train_metric == "running":  # right when no class is more probable than the true one
             self._correct += int(np.count_nonzero(picked >= y_hat.max(axis=1)))
         divisor = cfg.batch_size if cfg.nominal_divisor else n
-        grads = self.model.backward(cache, labels, l2=cfg.l2, ws=self._ws, divisor=divisor)
+        grads = fast.backward(self.model, cache, labels, self._ws, l2=cfg.l2, divisor=divisor)
         self.optimizer.step(self.model.params(), grads, lr)
         self.batch_index += 1
         mean = loss_sum / n
@@ -304,7 +299,15 @@ class Trainer:
         )
 
 
-def _batch_loss(picked: np.ndarray, cache: Cache, labels: np.ndarray) -> float:
+def seconds_left(seconds: float, batches_done: int, batches_left: int) -> float | None:
+    """Time still to go at the pace so far: ``seconds`` spent on ``batches_done`` batches,
+    ``batches_left`` to go (None before any batch was timed)."""
+    if batches_done <= 0:
+        return None
+    return seconds / batches_done * batches_left
+
+
+def _batch_loss(picked: np.ndarray, cache: fast.ScaledCache, labels: np.ndarray) -> float:
     """The batch's summed cross-entropy, -sum_i log y_hat[i, y_i], as the notebook sums it.
 
     Read straight off ``picked``, the (N,) probabilities of the right classes;

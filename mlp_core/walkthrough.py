@@ -8,8 +8,10 @@ notebook's and the vectors are those of a single example::
     dE/dW_o = delta_1^T h^T     dE/dW_h = delta_2^T x^T
 
 Everything is computed by :class:`~mlp_core.model.MLP` itself (forward,
-deltas, backward) on a batch of one, in float64 on a copy of the model, so the
-numbers are the ones training uses and the caller's model is never touched.
+deltas, backward) on a batch of one, and the step by the optimizer's SGD, in
+float64 on a copy of the model, so the numbers are those of the maths training
+runs and the caller's model is never touched. The page's gradient check is
+:func:`mlp_core.gradcheck.gradient_check`.
 
 Matrices are returned in the maths layout (``W_h`` is (H, n_inputs), as in
 ``z = W_h x``); the model stores them transposed (``x @ W_h``, W_h of shape
@@ -25,9 +27,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .functions import log_softmax
-from .gradcheck import GradCheckRow, relative_error
+from .functions import log_softmax, loss_from_scores
 from .model import MLP, as_float
+from .optimizers import SGD
 
 
 @dataclass(frozen=True)
@@ -85,11 +87,6 @@ class Walkthrough:
         }
 
 
-def float64_copy(model: MLP) -> MLP:
-    """A float64 copy with its own writable arrays (the shared model is read-only)."""
-    return MLP(**{k: np.array(v, dtype=np.float64, copy=True) for k, v in model.params().items()})
-
-
 def _as_row(x: np.ndarray) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64).reshape(1, -1)
     if not np.isfinite(x).all():
@@ -109,10 +106,10 @@ def _check(model: MLP, x: np.ndarray, label: int) -> int:
 def walk(model: MLP, x: np.ndarray, label: int) -> Walkthrough:
     """Forward and backward for one example ``x`` (any shape with D values, floats) of class ``label``.
 
-    Computed in float64 on a copy of ``model``; uses MLP.forward, MLP.deltas and
-    MLP.backward, so the page shows exactly what training computes.
+    Computed in float64 on a copy of ``model`` by MLP.forward, MLP.deltas and
+    MLP.backward: the maths training runs (mlp_core.fast is checked against them).
     """
-    m = float64_copy(model)
+    m = model.astype(np.float64)  # a copy with its own arrays (the shared model is read-only)
     xr = _as_row(x)
     label = _check(m, xr, label)
     labels = np.array([label])
@@ -158,15 +155,13 @@ def sgd_step(model: MLP, x: np.ndarray, label: int, lr: float) -> SGDStep:
     """One plain SGD step on a float64 copy of ``model`` (the original is not changed)."""
     if not np.isfinite(lr) or lr <= 0:
         raise ValueError(f"the learning rate must be a positive number, not {lr}")
-    m = float64_copy(model)
+    m = model.astype(np.float64)  # a copy with its own arrays (the shared model is read-only)
     xr = _as_row(x)
     labels = np.array([_check(m, xr, label)])
     y_before, cache = m.forward(xr)
     loss_before = loss_from_scores(cache.theta[0], labels[0])
     y_before = y_before[0].copy()
-    grads = m.backward(cache, labels)
-    for name, p in m.params().items():
-        p -= lr * grads[name]
+    SGD().step(m.params(), m.backward(cache, labels), lr)  # W <- W - lr dE/dW
     y_after, cache = m.forward(xr)
     return SGDStep(
         lr=float(lr),
@@ -178,28 +173,7 @@ def sgd_step(model: MLP, x: np.ndarray, label: int, lr: float) -> SGDStep:
     )
 
 
-# --- gradient check on one example ---------------------------------------------
-
-
-def loss_from_scores(theta: np.ndarray, label: int) -> float:
-    """E = -ln softmax(theta)_label for one example's scores, accurate to the last digits and never negative.
-
-    The same function as the training loss, written as E = ln(1 + sum_{k != y} e^(theta_k - theta_y))
-    when the true class has the top score. The usual -ln softmax rounds E to a multiple of ~1e-16
-    (and can print as -0) when a network is sure of a digit; this form keeps E = 3e-20 as 3e-20.
-    """
-    a = np.asarray(theta, dtype=np.float64) - theta[label]  # (K,) scores relative to the true class
-    top = a.max()
-    if top > 0:  # the true class is not the top score: E >= top, no cancellation to fear
-        return float(top + np.log(np.exp(a - top).sum()))
-    return float(np.log1p(np.exp(np.delete(a, label)).sum())) + 0.0  # + 0.0: never -0
-
-
-def precise_loss(model: MLP, x: np.ndarray, label: int) -> float:
-    """E for one example through ``model``, accurate even when E is tiny (see :func:`loss_from_scores`);
-    a difference of two such losses resolves gradients far below 1e-8."""
-    _, cache = model.forward(_as_row(x))
-    return loss_from_scores(cache.theta[0], label)
+# --- choosing a digit worth showing ------------------------------------------
 
 
 def example_losses(model: MLP, x: np.ndarray, labels: np.ndarray) -> np.ndarray:
@@ -243,63 +217,6 @@ def instructive_index(
     return best
 
 
-def check_gradients(
-    model: MLP,
-    x: np.ndarray,
-    label: int,
-    *,
-    n_samples: int = 5,
-    eps: float = 1e-5,
-    seed: int = 0,
-    min_fraction: float = 1e-2,
-) -> list[GradCheckRow]:
-    """Backpropagation against central differences on ``n_samples`` weights of each parameter.
-
-    Weights are drawn among those whose gradient is at least ``min_fraction`` of the largest
-    in their array: a gradient of 1e-12 (a pixel that is blank, a class the network rules out)
-    is below what a difference of two float64 losses can resolve. Hidden units within ``eps``
-    of ReLU's kink are skipped, since a nudge across it measures a different slope.
-    Indices are in the maths layout (W_h[j, i] multiplies x_i into z_j). Runs on a float64
-    copy; ``model`` is not changed.
-    """
-    if n_samples < 1:
-        raise ValueError(f"n_samples must be a positive integer, got {n_samples!r}")
-    if not eps > 0:
-        raise ValueError(f"eps must be positive, got {eps!r}")
-    m = float64_copy(model)
-    xr = _as_row(x)
-    label = _check(m, xr, label)
-    _, cache = m.forward(xr)
-    grads = m.backward(cache, np.array([label]))
-    near_kink = np.abs(cache.z[0]) <= eps * max(1.0, float(np.abs(xr).max()))  # (H,)
-    rng = np.random.default_rng(seed)
-    rows: list[GradCheckRow] = []
-    for name, w in m.params().items():
-        g = np.abs(grads[name])
-        usable = g >= min_fraction * g.max()
-        if name == "W_h":  # code layout (D, H): column j feeds hidden unit j
-            usable &= ~near_kink[None, :]
-        elif name == "b_h":
-            usable &= ~near_kink
-        candidates = np.flatnonzero(usable)
-        if candidates.size == 0:
-            continue
-        picks = np.sort(rng.choice(candidates, size=min(n_samples, candidates.size), replace=False))
-        for flat in picks:
-            index = np.unravel_index(flat, w.shape)
-            original = w[index]
-            w[index] = original + eps
-            plus = precise_loss(m, xr, label)
-            w[index] = original - eps
-            minus = precise_loss(m, xr, label)
-            w[index] = original
-            numeric = (plus - minus) / (2 * eps)
-            analytic = float(grads[name][index])
-            maths_index = tuple(int(i) for i in index[::-1])  # (i, j) in code is (j, i) in maths
-            rows.append(GradCheckRow(name, maths_index, analytic, numeric, relative_error(analytic, numeric)))
-    return rows
-
-
 # --- the tiny network for the whiteboard ----------------------------------------
 
 # Maths layout (z = W_h x): 4 inputs, 3 hidden units, 2 classes. Chosen so that
@@ -320,7 +237,6 @@ TINY_W_O = np.array(
         [-0.2, 0.3, 0.6],
     ]
 )
-TINY_LR = 0.5
 
 
 def tiny_model() -> MLP:

@@ -1,13 +1,14 @@
 """Maths walkthrough: the notebook's derivation, the same formulas on a real digit, a gradient
 check, one SGD step, and a tiny network for the whiteboard. UI only: numbers come from
-mlp_core.walkthrough, drawing from ui.maths_view."""
+mlp_core.walkthrough and mlp_core.gradcheck, drawing from ui.maths_view."""
 
 import numpy as np
 import streamlit as st
 
 from mlp_core.data import DatasetError
+from mlp_core.gradcheck import gradient_check
 from mlp_core.model import as_float
-from mlp_core.walkthrough import TINY_LABEL, TINY_X, check_gradients, sgd_step, tiny_walk, walk
+from mlp_core.walkthrough import TINY_LABEL, TINY_X, sgd_step, tiny_walk, walk
 from ui import maths_view as mv
 from ui.common import active_model, get_dataset, get_state, model_label, page_setup
 
@@ -41,7 +42,7 @@ elif view == "live":
         label = int(data.y_test[state.maths_index])
     with st.spinner(T("maths.computing")):
         w = walk(saved.model, x, label)
-        rows = check_gradients(saved.model, x, label, eps=CHECK_EPS, seed=state.maths_check_seed)
+        rows = gradient_check(saved.model, x, label, eps=CHECK_EPS, seed=state.maths_check_seed)
         mv.forward_section(T, w)
         mv.backward_section(T, w)
         mv.check_section(T, rows, CHECK_EPS, w.E)

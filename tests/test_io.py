@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from mlp_core import MLP, ModelFileError, SavedModel, TrainConfig, load_default_model, load_model
 from mlp_core import io as model_io
-from mlp_core.io import ERROR_CODES, model_to_bytes, save_model
+from mlp_core.io import ERROR_CODES, fingerprint, model_to_bytes, save_model
 from mlp_core.metrics import evaluate
 
 HIDDEN = 8
@@ -585,3 +585,16 @@ def test_saving_to_a_named_pipe_is_refused_and_the_pipe_kept(tmp_path: Path) -> 
     with pytest.raises(OSError, match=r"is a named pipe \(FIFO\), not a regular file"):
         save_model(fifo, small_model())
     assert stat.S_ISFIFO(os.stat(fifo).st_mode) and sorted(tmp_path.iterdir()) == [fifo]
+
+
+def test_fingerprint_tells_models_apart():
+    model = small_model()
+    assert fingerprint(model) == fingerprint(model.copy())  # the same weights: the same model
+    retrained = model.copy()
+    retrained.W_h[3, 1] += 1e-6  # any weight changed, even in the first layer
+    assert fingerprint(retrained) != fingerprint(model)
+    biased = model.copy()
+    biased.b_o[0] += 1.0
+    assert fingerprint(biased) != fingerprint(model)
+    assert fingerprint(model.astype(np.float64)) != fingerprint(model)
+    assert fingerprint(small_model(biases=False)) != fingerprint(model)
