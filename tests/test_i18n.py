@@ -48,10 +48,13 @@ def test_keys_used_in_code_exist_and_catalogue_has_no_dead_keys():
     assert not unused, f"keys in the catalogue but never used: {unused}"
 
 
-def test_t_fills_placeholders_and_falls_back():
+def test_t_fills_placeholders_and_falls_back(monkeypatch):
     assert t("train.run_n", "en", n=3) == "Run 3"
     assert t("train.run_n", "ru", n=3) == "Запуск 3"
     assert t("train.run_n", "xx", n=3) == "Run 3"  # an unknown language falls back to English
+    # a text not yet translated falls back to English too
+    monkeypatch.setitem(CATALOGUE, "test.only_english", {"en": "Only {n} in English"})
+    assert t("test.only_english", "ru", n=2) == "Only 2 in English"
     with pytest.raises(KeyError):
         t("no.such.key", "en")
 
