@@ -199,6 +199,7 @@ class RunManager:
         self._watched: dict[str, float] = {}  # lab -> when a page last showed it
         self._models: OrderedDict[tuple[str, int, int], SavedModel] = OrderedDict()  # store-loaded models
         self._records: dict[str, list[RunRecord]] = {}  # the store's runs per lab, as last read
+        self._writes: dict[str, int] = {}  # checkpoints written per lab: a read older than one is not kept
         self.last_error: BaseException | None = None  # a worker's unexpected error (tests and logs)
 
     @property
@@ -227,6 +228,7 @@ class RunManager:
         with self._lock:
             self._jobs[(lab, number)] = job
             self._records.pop(lab, None)
+            self._writes[lab] = self._writes.get(lab, 0) + 1
         self._launch(job)
         return number
 
@@ -262,10 +264,12 @@ class RunManager:
         with self._lock:
             live = {n: j for (l, n), j in self._jobs.items() if l == lab}
             records = self._records.get(lab)
+            writes = self._writes.get(lab, 0)
         if records is None:
             records = self.store.runs(lab)
             with self._lock:
-                self._records[lab] = records
+                if self._writes.get(lab, 0) == writes:  # no checkpoint landed while reading
+                    self._records[lab] = records
         out = []
         for rec in records:
             job = live.get(rec.number)
@@ -371,6 +375,7 @@ class RunManager:
         job.last_checkpoint = time.monotonic()
         with self._lock:
             self._records.pop(job.lab, None)
+            self._writes[job.lab] = self._writes.get(job.lab, 0) + 1
 
     def _let_go_idle(self, now: float) -> None:
         """Drop runs from memory that neither train nor were watched for idle_pause_s."""

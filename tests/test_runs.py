@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -228,3 +229,26 @@ def test_runs_training_together_get_the_same_batches_per_turn(active):
     assert chunk_batches(active, 0.01) == 30
     assert chunk_batches(1, 0.01) is None  # alone: a time budget
     assert chunk_batches(active, None) is None  # speed not known yet
+
+
+def test_a_read_of_the_store_older_than_a_checkpoint_is_not_kept(store, mnist_small, monkeypatch):
+    runs = manager(store, mnist_small)
+    lab = store.new_lab()
+    number = runs.start(lab, preset("fast", epochs=1, train_size=300, hidden=16))
+    runs.wait(lab, number)
+    assert runs.view(lab, number).status == FINISHED
+    # A page reads the lab's runs while the run's last checkpoint lands: what it read is
+    # older than the store, so it must not be what every later view shows.
+    real_runs = store.runs
+    stale = [r if r.number != number else replace(r, status=RUNNING) for r in real_runs(lab)]
+
+    def runs_read_during_a_checkpoint(lab_id):
+        with runs._lock:
+            runs._writes[lab_id] = runs._writes.get(lab_id, 0) + 1
+        return stale
+
+    runs._records.pop(lab, None)
+    monkeypatch.setattr(store, "runs", runs_read_during_a_checkpoint)
+    assert runs.view(lab, number).status == PAUSED  # that one read shows what it read ...
+    monkeypatch.setattr(store, "runs", real_runs)
+    assert runs.view(lab, number).status == FINISHED  # ... and the next reads the store again

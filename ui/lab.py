@@ -172,6 +172,9 @@ def save_lessons(state: LabState, lessons: Lessons) -> None:
         get_store().put_blob(state.lab_id, lessons_store.BLOB_KEY, data)
     except QuotaExceeded as exc:
         state.quota_error = exc.what
+    else:
+        if state.quota_error == "bytes":  # there is room again
+            state.quota_error = ""
 
 
 # --- runs ------------------------------------------------------------------------

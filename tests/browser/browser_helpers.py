@@ -121,3 +121,12 @@ def set_language(page, lang: str, heading: str) -> None:
     option.click()
     page.get_by_role("heading", name=heading).first.wait_for()  # the rerun has begun
     wait_idle(page)
+
+
+def set_number(page, key: str, value) -> None:
+    """Type a value into the Train page's number box ``key`` and wait for the rerun."""
+    box = page.locator(f".st-key-{key} input")
+    box.fill(str(value))
+    box.press("Enter")
+    wait_idle(page)
+    assert box.input_value() == str(value)

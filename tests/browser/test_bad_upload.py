@@ -12,7 +12,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from browser_helpers import open_page, wait_idle
+from browser_helpers import open_page, set_number, wait_idle
 
 from mlp_core.io import ModelFileError, load_model
 from ui.i18n import t
@@ -54,13 +54,6 @@ def reason(data: bytes) -> tuple[str, str]:
     with pytest.raises(ModelFileError) as info:
         load_model(data)
     return t(f"modelfile.{info.value.code}"), info.value.detail
-
-
-def set_number(page, key: str, value) -> None:
-    box = page.locator(f".st-key-{key} input")
-    box.fill(str(value))
-    box.press("Enter")
-    wait_idle(page)
 
 
 def sidebar_model(page) -> str:

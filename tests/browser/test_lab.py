@@ -6,18 +6,11 @@ from __future__ import annotations
 
 import re
 
-from browser_helpers import LAPTOP, open_page, start_app, stop_app, wait_idle
+from browser_helpers import LAPTOP, open_page, set_number, start_app, stop_app, wait_idle
 from playwright.sync_api import expect
 
 FINISHED = re.compile(r"Run 1 finished: \d+\.\d\d% on the test set")
 RUN_1 = re.compile(r"Run 1, trained in this lab")
-
-
-def set_number(page, key: str, value) -> None:
-    box = page.locator(f".st-key-{key} input")
-    box.fill(str(value))
-    box.press("Enter")
-    wait_idle(page)
 
 
 def click(page, key: str) -> None:

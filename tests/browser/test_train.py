@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 
-from browser_helpers import LAPTOP, PHONE, open_page, set_language, shot, wait_idle
+from browser_helpers import LAPTOP, PHONE, open_page, set_language, set_number, shot, wait_idle
 from playwright.sync_api import expect
 
 from mlp_core import load_model
@@ -14,14 +14,6 @@ from mlp_core import load_model
 N_TRAIN = 20_000
 BATCHES = 3 * -(-N_TRAIN // 256)  # 3 epochs of batches of 256
 FINISHED = re.compile(r"Run \d+ finished: \d+\.\d\d% on the test set")
-
-
-def set_number(page, key: str, value) -> None:
-    box = page.locator(f".st-key-{key} input")
-    box.fill(str(value))
-    box.press("Enter")
-    wait_idle(page)
-    assert box.input_value() == str(value)
 
 
 def click(page, key: str) -> None:
