@@ -670,6 +670,7 @@ def test_a_typed_value_out_of_range_turns_start_off_and_says_why(case):
     assert lab(at).train_settings[name] == value and widget(at, name).value == value
     assert at.button(key="train_start").disabled is True
     assert start_refusal(at) == "Start is off: " + english
+    assert at.expander[0].label == "Settings: a value is out of range"  # the folded panel says so too
     with pytest.raises(ValueError, match=f"^{name} must be "):
         ts.config_from_settings(lab(at), 60000)  # nothing could start a run from these settings
     assert ts.lab_runs(lab(at)) == []

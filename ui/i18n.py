@@ -319,6 +319,7 @@ CATALOGUE: dict[str, dict[str, str]] = {
     },
     "train.preset": {"en": "Preset", "ru": "Пресет"},
     "train.settings": {"en": "Settings: {summary}", "ru": "Настройки: {summary}"},
+    "train.settings_out_of_range": {"en": "a value is out of range", "ru": "одно из значений вне допустимого"},
     "train.preset_original": {"en": "Original notebook", "ru": "Исходный ноутбук"},
     "train.preset_fast": {"en": "Fast", "ru": "Быстрый"},
     "train.preset_robust": {"en": "Robust", "ru": "Устойчивый"},

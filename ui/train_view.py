@@ -92,7 +92,7 @@ def draw_settings(state: LabState, T: Translator, config: TrainConfig | None, to
     """The presets and the controls, in a panel that folds away while a run is shown.
     The number boxes have no bounds: what is typed reaches the page, which says next to
     Start when a value is out of range (see draw_buttons)."""
-    summary = setup_text(config, T, total) if config is not None else "—"
+    summary = setup_text(config, T, total) if config is not None else T("train.settings_out_of_range")
     with st.expander(
         T("train.settings", summary=summary),
         expanded=state.settings_open,
