@@ -63,4 +63,4 @@ def test_every_model_file_error_has_a_sentence():
     from mlp_core.io import ERROR_CODES
     from ui.train_view import KEYS_MODELFILE
 
-    assert tuple(f"modelfile.{code}" for code in ERROR_CODES) == KEYS_MODELFILE
+    assert {code: f"modelfile.{code}" for code in ERROR_CODES} == KEYS_MODELFILE

@@ -37,8 +37,9 @@ KEYS_LAB_NOTICE = {"unknown": "lab.notice_unknown", "expired": "lab.notice_expir
 SIDEBAR_TICK_SECONDS = 1.0  # the sidebar's figures of a training run refresh this often
 CROWD_TICK_FACTOR = 4  # ... and this many times less often on a crowded server (see tick_seconds)
 
-OPTIMIZER_CHOICES = ("sgd", "momentum", "adam")  # mlp_core.config.OPTIMIZERS, as the controls list them
-KEYS_OPTIMIZER = ("train.opt_sgd", "train.opt_momentum", "train.opt_adam")
+# mlp_core.config.OPTIMIZERS, as the controls list them, and their names' keys
+KEYS_OPTIMIZER = {"sgd": "train.opt_sgd", "momentum": "train.opt_momentum", "adam": "train.opt_adam"}
+OPTIMIZER_CHOICES = tuple(KEYS_OPTIMIZER)
 KEYS_NAV = ("nav.home", "nav.maths", "nav.train", "nav.draw")
 # (script, title key, icon) of every page, in menu order.
 PAGES = tuple(
@@ -124,7 +125,7 @@ def show_chart(T: Translator, fig, **kwargs) -> None:
 
 def optimizer_label(name: str, T: Translator) -> str:
     """The optimizer's name as the Train page's controls show it ("SGD with momentum")."""
-    return T(KEYS_OPTIMIZER[OPTIMIZER_CHOICES.index(name)]) if name in OPTIMIZER_CHOICES else name
+    return T(KEYS_OPTIMIZER[name]) if name in KEYS_OPTIMIZER else name
 
 
 def model_label(state: LabState, source: str, T: Translator) -> str:

@@ -37,10 +37,10 @@ from .figures import (
 )
 from .state import LabState
 
-VIEWS = ("derivation", "live", "tiny")
-KEYS_VIEW = ("maths.view_derivation", "maths.view_live", "maths.view_tiny")
-SOURCES = ("test", "drawing")
-KEYS_SOURCE = ("maths.source_test", "maths.source_drawing")
+KEYS_VIEW = {"derivation": "maths.view_derivation", "live": "maths.view_live", "tiny": "maths.view_tiny"}
+VIEWS = tuple(KEYS_VIEW)
+KEYS_SOURCE = {"test": "maths.source_test", "drawing": "maths.source_drawing"}
+SOURCES = tuple(KEYS_SOURCE)
 LEARNING_RATES = (0.001, 0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 N_UNIT_IMAGES = 6  # rows of dE/dW_h drawn as 28x28 images
 CHECK_TOLERANCE = 1e-6
@@ -322,7 +322,7 @@ def view_selector(state: LabState, T: Translator) -> str:
     st.segmented_control(
         T("maths.view"),
         VIEWS,
-        format_func=lambda v: T(KEYS_VIEW[VIEWS.index(v)]),
+        format_func=lambda v: T(KEYS_VIEW[v]),
         key=choice_key("maths_view", state.lang),
         required=True,
         on_change=_on_view,
@@ -389,7 +389,7 @@ def digit_picker(state: LabState, T: Translator, n_test: int, model: MLP) -> str
         st.radio(
             T("maths.source"),
             SOURCES,
-            format_func=lambda s: T(KEYS_SOURCE[SOURCES.index(s)]),
+            format_func=lambda s: T(KEYS_SOURCE[s]),
             key=key,
             horizontal=True,
             on_change=_set,

@@ -12,7 +12,6 @@ import streamlit as st
 
 from labs.runs import PAUSED, RUNNING, RunView
 from mlp_core.config import TrainConfig
-from mlp_core.io import ERROR_CODES
 from mlp_core.metrics import Evaluation, confusion_matrix
 from mlp_core.train import DIVERGED, FINISHED, suggested_lr
 
@@ -33,26 +32,26 @@ from .figures import ACCENT, BLUE, batch_loss_curve, confusion_figure, epoch_cur
 from .state import UPLOADED, LabState
 
 Translator = Callable[..., str]
-# Why an upload was refused, one sentence per mlp_core.io.ERROR_CODES entry (same order)
-KEYS_MODELFILE = (
-    "modelfile.not_model",
-    "modelfile.damaged",
-    "modelfile.too_large",
-    "modelfile.unsafe",
-    "modelfile.incomplete",
-    "modelfile.wrong_shape",
-    "modelfile.too_wide",
-    "modelfile.bad_numbers",
-    "modelfile.bad_settings",
-    "modelfile.newer_version",
-    "modelfile.no_file",
-)
+# Why an upload was refused: one sentence per mlp_core.io.ERROR_CODES entry
+KEYS_MODELFILE = {
+    "not_model": "modelfile.not_model",
+    "damaged": "modelfile.damaged",
+    "too_large": "modelfile.too_large",
+    "unsafe": "modelfile.unsafe",
+    "incomplete": "modelfile.incomplete",
+    "wrong_shape": "modelfile.wrong_shape",
+    "too_wide": "modelfile.too_wide",
+    "bad_numbers": "modelfile.bad_numbers",
+    "bad_settings": "modelfile.bad_settings",
+    "newer_version": "modelfile.newer_version",
+    "no_file": "modelfile.no_file",
+}
 
 TICK_SECONDS = 0.5  # the live panel redraws this often while its run trains
 KEYS_PRESET = ("train.preset_original", "train.preset_fast", "train.preset_robust")
 KEYS_PRESET_TEXT = ("train.preset_original_text", "train.preset_fast_text", "train.preset_robust_text")
-INIT_CHOICES = ("seed_uniform", "xavier", "he")
-KEYS_INIT = ("train.init_seed_uniform", "train.init_xavier", "train.init_he")
+KEYS_INIT = {"seed_uniform": "train.init_seed_uniform", "xavier": "train.init_xavier", "he": "train.init_he"}
+INIT_CHOICES = tuple(KEYS_INIT)
 KEYS_SCHEDULE = ("train.schedule_constant", "train.schedule_cosine")
 KEYS_METRIC = ("train.metric_full", "train.metric_running")
 KEYS_MOMENTUM = ("train.momentum_plain", "train.momentum_nesterov")
@@ -132,7 +131,7 @@ def draw_settings(state: LabState, T: Translator, config: TrainConfig | None, to
                 st.selectbox,
                 "init",
                 options=INIT_CHOICES,
-                format_func=lambda i: T(KEYS_INIT[INIT_CHOICES.index(i)]),
+                format_func=lambda i: T(KEYS_INIT[i]),
                 help=T("train.init_help"),
             )
             control(st.number_input, "l2", step=1e-5, format="%g", help=T("train.l2_help"))
@@ -525,7 +524,7 @@ def setting_number(value, T: Translator) -> str:
 
 def upload_error_text(state: LabState, T: Translator) -> str:
     """Why the last upload was refused, in the page's language, then the loader's own finding."""
-    reason = T(KEYS_MODELFILE[ERROR_CODES.index(state.upload_error)], limit=decimal(ts.MAX_HIDDEN, 0, T))
+    reason = T(KEYS_MODELFILE[state.upload_error], limit=decimal(ts.MAX_HIDDEN, 0, T))
     detail = state.upload_error_detail.replace("`", "'")
     return T("train.upload_bad", reason=reason) + "\n\n" + T("train.upload_detail", detail=f"`{detail}`")
 
@@ -668,7 +667,7 @@ def divergence_message(state: LabState, view: RunView, T: Translator) -> str:
 
 
 def optimizer_text(name: str, T: Translator) -> str:
-    return T(KEYS_OPTIMIZER[OPTIMIZER_CHOICES.index(name)])
+    return T(KEYS_OPTIMIZER[name])
 
 
 def decimal_g(value: float, T: Translator) -> str:

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from ui.common import choice_key
 from ui.i18n import t
-from ui.maths_view import KEYS_VIEW, VIEWS
+from ui.maths_view import KEYS_VIEW
 
 # TeX commands that only show up as text when KaTeX failed to render a formula.
 RAW_TEX = re.compile(r"\\(?:begin|end|frac|operatorname|delta|theta|hat|partial|sum|top|circ|mathbb|times)\b|\$\$")
@@ -26,7 +26,7 @@ TEXT_WITHOUT_FORMULAS = """() => {
 
 
 def show(page, view: str, lang: str) -> None:
-    label = t(KEYS_VIEW[VIEWS.index(view)], lang)
+    label = t(KEYS_VIEW[view], lang)
     page.locator(f".st-key-{choice_key('maths_view', lang)}").get_by_role("radio", name=label).click()
     wait_idle(page)
 
@@ -72,7 +72,7 @@ def assert_tiny_formulas_fit(page) -> None:
 def assert_view_selector_on_one_row(page, lang: str) -> None:
     boxes = [
         page.locator(f".st-key-{choice_key('maths_view', lang)}").get_by_role("radio", name=t(key, lang)).bounding_box()
-        for key in KEYS_VIEW
+        for key in KEYS_VIEW.values()
     ]
     assert len({round(b["y"]) for b in boxes}) == 1, f"the view selector wraps: {boxes}"
     width = page.viewport_size["width"]
