@@ -48,13 +48,17 @@ KEYS_MODELFILE = {
 }
 
 TICK_SECONDS = 0.5  # the live panel redraws this often while its run trains
-KEYS_PRESET = ("train.preset_original", "train.preset_fast", "train.preset_robust")
-KEYS_PRESET_TEXT = ("train.preset_original_text", "train.preset_fast_text", "train.preset_robust_text")
+KEYS_PRESET = {"original": "train.preset_original", "fast": "train.preset_fast", "robust": "train.preset_robust"}
+KEYS_PRESET_TEXT = {
+    "original": "train.preset_original_text",
+    "fast": "train.preset_fast_text",
+    "robust": "train.preset_robust_text",
+}
 KEYS_INIT = {"seed_uniform": "train.init_seed_uniform", "xavier": "train.init_xavier", "he": "train.init_he"}
 INIT_CHOICES = tuple(KEYS_INIT)
-KEYS_SCHEDULE = ("train.schedule_constant", "train.schedule_cosine")
-KEYS_METRIC = ("train.metric_full", "train.metric_running")
-KEYS_MOMENTUM = ("train.momentum_plain", "train.momentum_nesterov")
+KEYS_SCHEDULE = {"constant": "train.schedule_constant", "cosine": "train.schedule_cosine"}
+KEYS_METRIC = {"full": "train.metric_full", "running": "train.metric_running"}
+KEYS_MOMENTUM = {False: "train.momentum_plain", True: "train.momentum_nesterov"}  # by TrainConfig.nesterov
 # Labels of the controls, by control name.
 KEYS_CONTROL = {
     "hidden": "train.hidden",
@@ -70,7 +74,7 @@ KEYS_CONTROL = {
     "shuffle": "train.shuffle",
     "augment": "train.augment",
 }
-KEYS_RANGE = ("train.range_number", "train.range_whole")  # by Limit.integer: what a control takes
+KEYS_RANGE = {False: "train.range_number", True: "train.range_whole"}  # by Limit.integer: what a control takes
 KEYS_CONFIRM = {RUNNING: "train.confirm_running", PAUSED: "train.confirm_paused"}  # Start over an unfinished run
 KEYS_QUOTA = {
     "runs": "lab.quota_runs",
@@ -101,19 +105,18 @@ def draw_settings(state: LabState, T: Translator, config: TrainConfig | None, to
     ):
         st.markdown(f"**{T('train.preset')}**")
         with st.container(horizontal=True, key="train_presets"):
-            for name, key in zip(ts.PRESET_CHOICES, KEYS_PRESET, strict=True):
+            for name in ts.PRESET_CHOICES:
                 st.button(
-                    T(key),
+                    T(KEYS_PRESET[name]),
                     key=f"train_preset_{name}",
                     icon=":material/check:" if state.preset_name == name else None,
                     on_click=ts.apply_preset,
                     args=(name,),
                 )
-        base = ts.PRESET_CHOICES.index(state.preset_base)
         if state.preset_name == ts.CUSTOM:
-            st.caption(T("train.custom_text", preset=T(KEYS_PRESET[base])))
+            st.caption(T("train.custom_text", preset=T(KEYS_PRESET[state.preset_base])))
         else:
-            st.caption(T(KEYS_PRESET_TEXT[base]))
+            st.caption(T(KEYS_PRESET_TEXT[state.preset_base]))
 
         def control(widget, name: str, **kw) -> None:
             key = ts.widget_key(name, state.lang)
@@ -506,7 +509,7 @@ def settings_problem_text(check: ts.SettingsCheck, T: Translator) -> str:
     return T(
         "train.out_of_range",
         field=T(KEYS_CONTROL[problem.field]),
-        range=T(KEYS_RANGE[limit.integer], **bounds),
+        range=T(KEYS_RANGE[bool(limit.integer)], **bounds),
         value=setting_number(problem.value, T),
     )
 
@@ -692,10 +695,10 @@ def preset_extras(config: TrainConfig, T: Translator) -> str:
     """The settings that come from the preset and have no control of their own."""
     text = T(
         "train.preset_extra",
-        schedule=T(KEYS_SCHEDULE[0] if config.schedule == "constant" else KEYS_SCHEDULE[1]),
+        schedule=T(KEYS_SCHEDULE[config.schedule]),
         dtype=config.dtype,
-        metric=T(KEYS_METRIC[0] if config.train_metric == "full" else KEYS_METRIC[1]),
+        metric=T(KEYS_METRIC[config.train_metric]),
     )
     if config.optimizer == "momentum":
-        text += " " + T(KEYS_MOMENTUM[int(config.nesterov)], mu=f"{config.momentum:g}")
+        text += " " + T(KEYS_MOMENTUM[bool(config.nesterov)], mu=f"{config.momentum:g}")
     return text
