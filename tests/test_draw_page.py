@@ -280,16 +280,12 @@ def test_a_model_without_biases_has_no_bias_clause(canvas):
 
 def test_a_lesson_never_reads_zero_to_zero():
     from ui.draw_view import lesson_percent
-    from ui.i18n import t
+    from ui.i18n import Translator
 
-    def en(key, **values):
-        return t(key, "en", **values)
-
-    def ru(key, **values):
-        return t(key, "ru", **values)
+    en, ru = Translator("en"), Translator("ru")
 
     assert [lesson_percent(p, en) for p in (1e-5, 0.0042, 0.05, 0.5)] == ["<0.1%", "0.4%", "5.0%", "50%"]
-    assert lesson_percent(0.0042, ru) == "0,4%"
+    assert lesson_percent(0.0042, ru) == "0,4\u00a0%"
 
 
 def test_lessons_set_aside_when_the_model_changes_are_announced(canvas):

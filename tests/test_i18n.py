@@ -17,18 +17,59 @@ def placeholders(text: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(text) if name}
 
 
+# The CLDR plural categories each language's counting texts must give.
+PLURAL_FORMS = {"en": {"one", "other"}, "ru": {"one", "few", "many", "other"}}
+
+
+def forms(text) -> dict[str, str]:
+    return text if isinstance(text, dict) else {"": text}
+
+
 @pytest.mark.parametrize("key", sorted(CATALOGUE))
 def test_every_key_has_every_language_with_the_same_placeholders(key):
     entry = CATALOGUE[key]
     assert set(entry) == set(LANGUAGES), f"{key} has languages {sorted(entry)}"
+    counting = {isinstance(text, dict) for text in entry.values()}
+    assert len(counting) == 1, f"{key} counts in one language only"
+    expected = placeholders(next(iter(forms(entry["en"]).values())))
     for lang, text in entry.items():
-        assert text.strip(), f"{key} is empty in {lang}"
-    assert placeholders(entry["ru"]) == placeholders(entry["en"]), key
+        if isinstance(text, dict):
+            assert set(text) == PLURAL_FORMS[lang], f"{key} in {lang} has forms {sorted(text)}"
+            assert "count" in expected, f"{key} has plural forms but no {{count}}"
+        for form in forms(text).values():
+            assert form.strip(), f"{key} is empty in {lang}"
+            assert placeholders(form) == expected, f"{key} in {lang}: {form}"
+
+
+def test_plural_forms_follow_each_language(monkeypatch):
+    monkeypatch.setitem(
+        CATALOGUE,
+        "test.images",
+        {
+            "en": {"one": "{count} image", "other": "{count} images"},
+            "ru": {
+                "one": "{count} картинка",
+                "few": "{count} картинки",
+                "many": "{count} картинок",
+                "other": "{count} картинки",
+            },
+        },
+    )
+    assert [t("test.images", "en", count=n) for n in (1, 2, 21, 60000)] == [
+        "1 image", "2 images", "21 images", "60,000 images"
+    ]  # fmt: skip
+    assert [t("test.images", "ru", count=n) for n in (1, 3, 5, 11, 21, 22, 111, 60000)] == [
+        "1 картинка", "3 картинки", "5 картинок", "11 картинок", "21 картинка", "22 картинки", "111 картинок",
+        "60\u00a0000 картинок",
+    ]  # fmt: skip
+    assert t("test.images", "ru", count=1.5) == "1,5 картинки"  # a fraction takes "other"
+    with pytest.raises(TypeError):
+        t("test.images", "en", count="3")
 
 
 def test_russian_is_not_a_copy_of_english():
     # Names and formulas may stay the same; sentences must not.
-    same = [k for k, e in CATALOGUE.items() if e["en"] == e["ru"] and len(e["en"].split()) > 3]
+    same = [k for k, e in CATALOGUE.items() if e["en"] == e["ru"] and len(str(e["en"]).split()) > 3]
     assert not same, f"untranslated: {same}"
 
 

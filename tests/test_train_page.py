@@ -24,7 +24,7 @@ from ui import lab as lab_module
 from ui import train_session as ts
 from ui import train_view as tv
 from ui.common import active_model
-from ui.i18n import t
+from ui.i18n import Translator, t
 from ui.state import LabState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -526,8 +526,7 @@ def widget_ru(at: AppTest, name: str):
 
 
 def test_accuracy_changes_and_times_are_written_the_languages_way():
-    en = lambda key, **v: t(key, "en", **v)  # noqa: E731
-    ru = lambda key, **v: t(key, "ru", **v)  # noqa: E731
+    en, ru = Translator("en"), Translator("ru")
     assert tv.duration(0.84, en) == "0.8 s" and tv.duration(0.84, ru) == "0,8 с"
     assert tv.duration(0.04, en) == "0.0 s" and tv.duration(9.4, en) == "9.4 s"
     assert tv.duration(12.4, en) == "12 s" and tv.duration(125, ru) == "2 мин 5 с"
@@ -535,7 +534,7 @@ def test_accuracy_changes_and_times_are_written_the_languages_way():
     assert tv.points_text(0.0004, en) is None and tv.points_text(-0.0004, ru) is None  # rounds to 0.0: no arrow
     assert tv.loss_text(12870.274, en) == "12,870" and tv.loss_text(0.19312, ru) == "0,193"
     assert tv.loss_text(12870.274, ru) == "12\u00a0870"
-    assert tv.confidence_text(0.99996, en) == ">99.9%" and tv.confidence_text(0.8766, ru) == "87,7%"
+    assert tv.confidence_text(0.99996, en) == ">99.9%" and tv.confidence_text(0.8766, ru) == "87,7\u00a0%"
 
 
 def test_runs_table_is_compact_and_tells_runs_apart():
@@ -546,12 +545,12 @@ def test_runs_table_is_compact_and_tells_runs_apart():
     set_control(at, "epochs", 2)
     at.button(key="train_start").click().run()
     wait_run(at)
-    rows = tv.run_rows(ts.lab_runs(lab(at)), lambda key, **v: t(key, "ru", **v), 60000)
+    rows = tv.run_rows(ts.lab_runs(lab(at)), Translator("ru"), 60000)
     assert list(rows[0]) == ["№", "Тест", "Итог", "Настройки", "Обучение"]
     first, second = rows
     assert first["Настройки"] != second["Настройки"]
     assert "картинок: 1\u00a0000, эпох: 1" in first["Настройки"] and "эпох: 2" in second["Настройки"]
-    assert re.fullmatch(r"\d\d,\d\d%", first["Тест"])
+    assert re.fullmatch(r"\d\d,\d\d\u00a0%", first["Тест"])
     assert re.fullmatch(r"завершён за \d+,\d с", first["Итог"]), first["Итог"]  # a short run: tenths of a second
     table = at.dataframe[0].value
     assert list(table.columns) == ["№", "Тест", "Итог", "Настройки", "Обучение"]
@@ -570,7 +569,7 @@ def test_leftovers_are_translated():
     assert at.multiselect(key=ts.UNITS_KEY).proto.placeholder == "Выберите нейроны"
     assert widget_ru(at, "init").label != "" and at.number_input(key=ts.widget_key("seed")).label == "Зерно (seed)"
     mistakes, _ = at.get("image")
-    assert all(re.search(r"\((>?\d+,\d%)\)$", c) for c in mistakes.captions), mistakes.captions[:3]
+    assert all(re.search(r"\((>?\d+,\d\u00a0%)\)$", c) for c in mistakes.captions), mistakes.captions[:3]
 
 
 def test_settings_fold_away_while_a_run_is_shown():
@@ -645,8 +644,8 @@ OUT_OF_RANGE = {
              "в поле «Скорость обучения» нужно число от 0,0001 до 1\u00a0000, а не 0."),
     "lr 5000": ("lr", 5000.0, "Learning rate takes a number from 0.0001 to 1,000, not 5,000.",
                 "в поле «Скорость обучения» нужно число от 0,0001 до 1\u00a0000, а не 5\u00a0000."),
-    "epochs -5": ("epochs", -5, "Epochs takes a whole number from 1 to 200, not -5.",
-                  "в поле «Эпох» нужно целое число от 1 до 200, а не -5."),
+    "epochs -5": ("epochs", -5, "Epochs takes a whole number from 1 to 200, not \u22125.",
+                  "в поле «Эпох» нужно целое число от 1 до 200, а не \u22125."),
     "1 training image": ("n_train", 1, "Training images takes a whole number from 100 to 60,000, not 1.",
                          "в поле «Обучающих картинок» нужно целое число от 100 до 60\u00a0000, а не 1."),
     "hidden 4096": ("hidden", 4096, "Hidden units takes a whole number from 1 to 1,024, not 4,096.",

@@ -6,8 +6,6 @@ session's language: ``T = page_setup("nav.train")`` then ``st.header(T("..."))``
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 # Imported here, under this module's import lock, before any page runs: left to
 # st.dataframe, the first import of pandas could happen in several sessions'
 # threads at once and fail with "partially initialized module 'pandas'".
@@ -20,12 +18,10 @@ from labs.runs import PAUSED, RUNNING
 from mlp_core.data import Dataset, load_mnist
 from mlp_core.io import SavedModel, load_default_model
 
-from . import lab
+from . import lab, numbers
 from .figures import with_separators
-from .i18n import LANGUAGES, t
+from .i18n import LANGUAGES, Translator, t
 from .state import DEFAULT, TRAINED, UPLOADED, LabState
-
-Translator = Callable[..., str]
 
 # Why the store keeps nothing past a restart (labs.store's LabStore.problem), and why a link opened a new lab.
 KEYS_STORE_PROBLEM = {
@@ -100,27 +96,9 @@ def active_model(state: LabState) -> tuple[SavedModel, str]:
     return get_default_model(), DEFAULT
 
 
-def decimal(value: float, digits: int, T: Translator) -> str:
-    """``value`` with ``digits`` decimals and thousands grouped, as the language writes
-    numbers: 12,870.3 in English, 12 870,3 in Russian."""
-    point = T("model.decimal_point")
-    thousands = "\u00a0" if point == "," else ","  # a no-break space where the comma is the decimal point
-    return f"{value:,.{digits}f}".replace(",", "\x00").replace(".", point).replace("\x00", thousands)
-
-
-def with_decimal_point(text: str, T: Translator) -> str:
-    """A number already written with "." (0.9765, 2.3e-05), with the language's decimal point."""
-    return text.replace(".", T("model.decimal_point"))
-
-
-def percent(fraction: float, T: Translator, digits: int = 2) -> str:
-    """A fraction as a percentage in the language's number format: 0.9244 -> 92.44% / 92,44%."""
-    return decimal(100 * fraction, digits, T) + "%"
-
-
 def show_chart(T: Translator, fig, **kwargs) -> None:
     """``st.plotly_chart`` with the language's number format on the axes and hovers (92,5 % in Russian)."""
-    st.plotly_chart(with_separators(fig, T("model.chart_separators")), **kwargs)
+    st.plotly_chart(with_separators(fig, numbers.chart_separators(T.lang)), **kwargs)
 
 
 def optimizer_label(name: str, T: Translator) -> str:
@@ -146,7 +124,7 @@ def run_status(state: LabState, source: str, T: Translator) -> tuple[str | None,
     done, total = view.epoch, view.config.epochs
     if view.status == PAUSED:
         return T("model.run_paused", done=done, total=total), False
-    return T("model.run_training", done=done, total=total, pct=f"{view.progress:.0%}"), True
+    return T("model.run_training", done=done, total=total, pct=numbers.percent(view.progress, T.lang, 0)), True
 
 
 def model_summary(saved: SavedModel, T: Translator) -> str:
@@ -160,7 +138,7 @@ def model_summary(saved: SavedModel, T: Translator) -> str:
         hidden=hidden,
         optimizer=optimizer_label(saved.config.optimizer, T),
         epochs=len(saved.history),
-        acc=percent(acc, T) if acc is not None else "—",
+        acc=numbers.percent(acc, T.lang) if acc is not None else "—",
     )
 
 
@@ -190,9 +168,7 @@ def page_setup(title_key: str, *, layout: str = "wide") -> Translator:
     st.set_page_config(page_title=title, page_icon=":material/neurology:", layout=layout)
     lab.open_lab(state)
 
-    def T(key: str, **values: object) -> str:
-        return t(key, state.lang, **values)
-
+    T = Translator(state.lang)
     with st.sidebar:
         # Written back each run: a keyed widget forgets its value when its page is left.
         st.session_state["lang_select"] = state.lang

@@ -14,9 +14,10 @@ from mlp_core.io import fingerprint
 from mlp_core.model import MLP
 from mlp_core.preprocess import Stages, canvas_to_mnist, ink_of
 
-from . import lab
-from .common import Translator, active_model, choice_key, decimal, get_dataset, model_label, show_chart
+from . import lab, numbers
+from .common import active_model, choice_key, get_dataset, model_label, show_chart
 from .figures import contribution_map, hidden_activations, probability_bars_with_before
+from .i18n import Translator
 from .state import DEFAULT, TRAINED, UPLOADED, LabState
 
 CANVAS_SIZE = 280  # pixels; fits a phone screen
@@ -170,11 +171,17 @@ def show_reading(T: Translator, reading: Reading, before: np.ndarray | None) -> 
     if reading.unsure:
         a, b = reading.top, reading.runner_up
         st.warning(
-            T("draw.unsure", a=a, pa=f"{reading.probs[a]:.0%}", b=b, pb=f"{reading.probs[b]:.0%}"),
+            T(
+                "draw.unsure",
+                a=a,
+                pa=numbers.percent(reading.probs[a], T.lang, 0),
+                b=b,
+                pb=numbers.percent(reading.probs[b], T.lang, 0),
+            ),
             icon=":material/help:",
         )
     else:
-        st.markdown(T("draw.answer", digit=reading.top, conf=f"{reading.confidence:.0%}"))
+        st.markdown(T("draw.answer", digit=reading.top, conf=numbers.percent(reading.confidence, T.lang, 0)))
     show_chart(
         T,
         probability_bars_with_before(reading.probs, before, highlight=reading.top),
@@ -183,12 +190,6 @@ def show_reading(T: Translator, reading: Reading, before: np.ndarray | None) -> 
     )
     if before is not None:
         st.caption(T("draw.bars_before"))
-
-
-def number(v: float, T: Translator, digits: int = 2) -> str:
-    """``digits`` decimals with the language's decimal point and a real minus sign (never "-0.00":
-    the numbers shown come rounded from mlp_core.explain.shown_parts)."""
-    return decimal(v, digits, T).replace("-", "\u2212")
 
 
 def show_inside(T: Translator, reading: Reading) -> None:
@@ -204,7 +205,7 @@ def show_inside(T: Translator, reading: Reading) -> None:
         st.markdown(T("draw.pixels_title", digit=reading.top))
         fig = contribution_map(reading.contributions, hover=T("draw.pixel_hover", row="%{y}", col="%{x}"))
         show_chart(T, fig, config={"displayModeBar": False}, key="draw_pixels")
-        total, bias, theta = (number(v, T) for v in shown_parts(reading))
+        total, bias, theta = (numbers.decimal(v, 2, T.lang) for v in shown_parts(reading))
         if reading.has_biases:
             st.caption(T("draw.pixels_text", digit=reading.top, total=total, bias=bias, theta=theta))
         else:
@@ -299,8 +300,8 @@ def teach_panel(T: Translator, state: LabState, reading: Reading) -> None:
                 label=d,
                 before=lesson_percent(last.probs_before[d], T),
                 after=lesson_percent(last.probs_after[d], T),
-                acc_before=number(100 * last.acc_before, T, 1) + "%",
-                acc_after=number(100 * last.acc_after, T, 1) + "%",
+                acc_before=numbers.percent(last.acc_before, T.lang, 1),
+                acc_after=numbers.percent(last.acc_after, T.lang, 1),
                 n=EVAL_DIGITS,
             )
         )
@@ -315,8 +316,8 @@ def lesson_percent(p: float, T: Translator) -> str:
     """A probability as a lesson moved it: whole percents, but one decimal below 10 % and
     "<0.1%" below that, so a small move never reads "0% -> 0%"."""
     if p < 0.001:
-        return "<" + number(0.1, T, 1) + "%"
-    return number(100 * p, T, 1 if p < 0.1 else 0) + "%"
+        return "<" + numbers.percent(0.001, T.lang, 1)
+    return numbers.percent(p, T.lang, 1 if p < 0.1 else 0)
 
 
 def model_line(state: LabState, T: Translator, source: str) -> str:

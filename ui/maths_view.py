@@ -24,7 +24,8 @@ from mlp_core.walkthrough import (
     tiny_model,
 )
 
-from .common import Translator, active_model, choice_key, get_dataset, get_state, show_chart, with_decimal_point
+from . import numbers
+from .common import active_model, choice_key, get_dataset, get_state, show_chart
 from .figures import (
     BLUE,
     GREY,
@@ -35,6 +36,7 @@ from .figures import (
     signed_image_grid,
     vector_bars,
 )
+from .i18n import Translator
 from .state import LabState
 
 KEYS_VIEW = {"derivation": "maths.view_derivation", "live": "maths.view_live", "tiny": "maths.view_tiny"}
@@ -244,6 +246,11 @@ def derivation(T: Translator, *, hidden: int, biases: bool) -> None:
     st.code(BATCH_CODE.format(rows=T("maths.code_rows")), language="python")
     st.write(T("maths.d9_after"))
     st.latex(F_BATCH_MEAN)
+
+
+def with_decimal_point(text: str, T: Translator) -> str:
+    """A number already written with "." (0.9765, 2.3e-05), with the language's decimal point."""
+    return text.replace(".", numbers.decimal(0.5, 1, T.lang)[1])
 
 
 def _zero(v: float) -> float:

@@ -5,7 +5,6 @@ behind the buttons is ui.train_session; the page script only calls these in orde
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
@@ -15,23 +14,21 @@ from mlp_core.config import TrainConfig
 from mlp_core.metrics import Evaluation, confusion_matrix
 from mlp_core.train import DIVERGED, FINISHED, suggested_lr
 
+from . import numbers
 from . import train_session as ts
 from .common import (
     KEYS_OPTIMIZER,
     OPTIMIZER_CHOICES,
     active_model,
-    decimal,
     model_label,
     model_summary,
-    percent,
     show_chart,
     tick_seconds,
-    with_decimal_point,
 )
 from .figures import ACCENT, BLUE, batch_loss_curve, confusion_figure, epoch_curves
+from .i18n import Translator
 from .state import UPLOADED, LabState
 
-Translator = Callable[..., str]
 # Why an upload was refused: one sentence per mlp_core.io.ERROR_CODES entry
 KEYS_MODELFILE = {
     "not_model": "modelfile.not_model",
@@ -144,7 +141,7 @@ def draw_settings(state: LabState, T: Translator, config: TrainConfig | None, to
                 st.number_input,
                 "n_train",
                 step=1000,
-                help=T("train.n_train_help", total=decimal(total, 0, T)),
+                help=T("train.n_train_help", total=numbers.integer(total, T.lang)),
                 width=200,
             )
             control(st.toggle, "biases")
@@ -263,7 +260,9 @@ def draw_status(state: LabState, T: Translator, view: RunView) -> None:
         st.error(divergence_message(state, view, T), icon=":material/warning:")
     elif view.status == FINISHED:
         acc = view.history[-1]["test_accuracy"]
-        st.success(T("train.finished", n=view.number, acc=percent(acc, T), time=duration(view.train_seconds, T)))
+        st.success(
+            T("train.finished", n=view.number, acc=numbers.percent(acc, T.lang), time=duration(view.train_seconds, T))
+        )
     elif view.status == RUNNING:
         st.caption(T("train.running_note"))
     elif view.idle_paused:
@@ -274,7 +273,13 @@ def draw_status(state: LabState, T: Translator, view: RunView) -> None:
         progress_text = T("train.progress_done", done=view.epoch, epochs=cfg.epochs)
     else:
         left = duration(view.seconds_left, T) if view.status == RUNNING else "—"
-        progress_text = T("train.progress", done=view.epoch, epochs=cfg.epochs, pct=f"{view.progress:.0%}", left=left)
+        progress_text = T(
+            "train.progress",
+            done=view.epoch,
+            epochs=cfg.epochs,
+            pct=numbers.percent(view.progress, T.lang, 0),
+            left=left,
+        )
     st.progress(view.progress, text=progress_text)
     last = view.history[-1] if view.history else None
     prev = view.history[-2] if len(view.history) > 1 else None
@@ -285,12 +290,12 @@ def draw_status(state: LabState, T: Translator, view: RunView) -> None:
     # The accuracies are those of the end of the last epoch; "Inside" below measures the current weights.
     metrics.metric(
         T("train.m_train_acc_after", epoch=last["epoch"]) if last else T("train.m_train_acc"),
-        percent(last["train_accuracy"], T) if last else "—",
+        numbers.percent(last["train_accuracy"], T.lang) if last else "—",
         delta=points_text(last["train_accuracy"] - prev["train_accuracy"], T) if prev else None,
     )
     metrics.metric(
         T("train.m_test_acc_after", epoch=last["epoch"]) if last else T("train.m_test_acc"),
-        percent(last["test_accuracy"], T) if last else "—",
+        numbers.percent(last["test_accuracy"], T.lang) if last else "—",
         delta=points_text(last["test_accuracy"] - prev["test_accuracy"], T) if prev else None,
     )
 
@@ -356,15 +361,15 @@ def draw_inside(state: LabState, T: Translator, view: RunView | None, data) -> N
     result = ts.test_evaluation(state, view)
     if view.status == DIVERGED:
         st.caption(T("train.inside_diverged", n=view.number))
-    numbers = dict(
-        acc=percent(result.accuracy, T),
-        wrong=decimal(int(np.sum(result.predictions != data.y_test)), 0, T),
-        total=decimal(len(data.y_test), 0, T),
+    figures = dict(
+        acc=numbers.percent(result.accuracy, T.lang),
+        wrong=numbers.integer(int(np.sum(result.predictions != data.y_test)), T.lang),
+        total=numbers.integer(len(data.y_test), T.lang),
     )
     if view.batch_index == 0:  # at the end of an epoch: the same weights as the figures above
-        st.caption(T("train.inside_text", epoch=view.epoch, **numbers))
+        st.caption(T("train.inside_text", epoch=view.epoch, **figures))
     else:
-        st.caption(T("train.inside_text_mid", batches=view.batch_index, epoch=view.epoch + 1, **numbers))
+        st.caption(T("train.inside_text_mid", batches=view.batch_index, epoch=view.epoch + 1, **figures))
     tab_cm, tab_wrong, tab_w = st.tabs([T("train.tab_confusion"), T("train.tab_mistakes"), T("train.tab_weights")])
     with tab_cm:
         cm = confusion_matrix(data.y_test, result.predictions)
@@ -444,7 +449,7 @@ def draw_files(state: LabState, T: Translator, view: RunView | None) -> None:
                 T("train.use_trained", n=view.number), key="train_use_trained", on_click=ts.use_run, args=(view.number,)
             )
     with right, st.container(key=UPLOAD_BOX):
-        limit = decimal(upload_limit_mb(), 0, T)
+        limit = numbers.integer(upload_limit_mb(), T.lang)
         st.file_uploader(
             T("train.upload"), type=["npz"], key=ts.UPLOAD_KEY, on_change=ts.on_upload, help=T("train.upload_help")
         )
@@ -519,15 +524,15 @@ def setting_number(value, T: Translator) -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return str(value)
     if isinstance(value, int) or (np.isfinite(value) and value.is_integer() and abs(value) < 1e15):
-        return decimal(value, 0, T)
+        return numbers.integer(value, T.lang)
     if np.isfinite(value) and 1e-7 <= abs(value) < 1e15:
-        return with_decimal_point(np.format_float_positional(value, trim="-"), T)
-    return with_decimal_point(f"{value:g}", T)
+        return numbers.shortest(value, T.lang)
+    return numbers.significant(value, T.lang, 6)
 
 
 def upload_error_text(state: LabState, T: Translator) -> str:
     """Why the last upload was refused, in the page's language, then the loader's own finding."""
-    reason = T(KEYS_MODELFILE[state.upload_error], limit=decimal(ts.MAX_HIDDEN, 0, T))
+    reason = T(KEYS_MODELFILE[state.upload_error], limit=numbers.integer(ts.MAX_HIDDEN, T.lang))
     detail = state.upload_error_detail.replace("`", "'")
     return T("train.upload_bad", reason=reason) + "\n\n" + T("train.upload_detail", detail=f"`{detail}`")
 
@@ -541,10 +546,10 @@ def run_rows(views: list[RunView], T: Translator, total: int) -> list[dict]:
         rows.append(
             {
                 T("train.col_run"): view.number,
-                T("train.col_test_acc"): percent(last["test_accuracy"], T) if last else "—",
+                T("train.col_test_acc"): numbers.percent(last["test_accuracy"], T.lang) if last else "—",
                 T("train.col_result"): result_text(view, T),
                 T("train.col_setup"): setup_text(view.config, T, total),
-                T("train.col_train_acc"): percent(last["train_accuracy"], T) if last else "—",
+                T("train.col_train_acc"): numbers.percent(last["train_accuracy"], T.lang) if last else "—",
             }
         )
     return rows
@@ -602,8 +607,8 @@ def confidence_text(confidence: float, T: Translator) -> str:
     """A mistake's confidence with one decimal; above 99.95 % it would round to a
     "100.0%" it is not, so it reads ">99.9%"."""
     if confidence >= 0.9995:
-        return ">" + percent(0.999, T, 1)
-    return percent(confidence, T, 1)
+        return ">" + numbers.percent(0.999, T.lang, 1)
+    return numbers.percent(confidence, T.lang, 1)
 
 
 def most_confident_mistakes(labels: np.ndarray, result: Evaluation, n: int) -> np.ndarray:
@@ -621,7 +626,7 @@ def duration(seconds: float | None, T: Translator) -> str:
     if seconds is None:
         return "—"
     if seconds < 9.95:
-        return T("train.seconds", s=decimal(seconds, 1, T))
+        return T("train.seconds", s=numbers.decimal(seconds, 1, T.lang))
     seconds = round(seconds)
     if seconds < 60:
         return T("train.seconds", s=seconds)
@@ -632,7 +637,7 @@ def loss_text(loss: float, T: Translator) -> str:
     """A loss as the page writes it everywhere: 0.193, 2.303, 12,870 (12 870 in Russian)."""
     if not np.isfinite(loss):
         return T("train.loss_nan")
-    return decimal(loss, 3 if abs(loss) < 1000 else 0, T)
+    return numbers.decimal(loss, 3 if abs(loss) < 1000 else 0, T.lang)
 
 
 def points_text(change: float, T: Translator) -> str | None:
@@ -641,7 +646,7 @@ def points_text(change: float, T: Translator) -> str | None:
     if round(abs(100 * change), 1) == 0:
         return None
     sign = "+" if change >= 0 else "-"  # ASCII: st.metric colours a delta by its first character
-    return sign + T("train.points", v=decimal(abs(100 * change), 1, T))
+    return sign + T("train.points", v=numbers.decimal(abs(100 * change), 1, T.lang))
 
 
 def result_text(view: RunView, T: Translator) -> str:
@@ -663,8 +668,8 @@ def divergence_message(state: LabState, view: RunView, T: Translator) -> str:
         "train.diverged",
         epoch=view.epoch + 1,
         loss=loss_text(loss, T) if loss is not None else T("train.loss_nan"),
-        lr=decimal_g(view.config.lr, T),
-        suggestion=decimal_g(suggested_lr(view.config), T),
+        lr=numbers.shortest(view.config.lr, T.lang),
+        suggestion=numbers.shortest(suggested_lr(view.config), T.lang),
         model=model_label(state, source, T),
     )
 
@@ -673,20 +678,15 @@ def optimizer_text(name: str, T: Translator) -> str:
     return T(KEYS_OPTIMIZER[name])
 
 
-def decimal_g(value: float, T: Translator) -> str:
-    """A setting's value as short as it goes (0.5, 0.001), in the language's number format."""
-    return with_decimal_point(f"{value:g}", T)
-
-
 def setup_text(config: TrainConfig, T: Translator, total: int) -> str:
     """One line: shape, optimizer, learning rate, batch, training images, epochs."""
     return T(
         "train.setup",
         hidden=config.hidden,
         optimizer=optimizer_text(config.optimizer, T),
-        lr=decimal_g(config.lr, T),
+        lr=numbers.shortest(config.lr, T.lang),
         batch=config.batch_size,
-        images=decimal(config.train_size or total, 0, T),
+        images=numbers.integer(config.train_size or total, T.lang),
         epochs=config.epochs,
     )
 
