@@ -3,8 +3,12 @@ BLAS at one thread while several sessions train and at every core for one alone.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -250,12 +254,47 @@ def test_two_holders_never_share_a_slot():
     assert sorted(inside) == [0, 1]
 
 
+# Eight threads each allocate small blocks at the same time, then glibc prints one
+# "Arena N:" section per malloc arena it made to stderr (malloc_stats).
+ARENA_PROBE = """
+import ctypes, ctypes.util, sys, threading
+if sys.argv[1] == "limit":
+    from labs.gate import limit_malloc_retention
+    assert limit_malloc_retention()
+libc = ctypes.CDLL(ctypes.util.find_library("c"))
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+together = threading.Barrier(8)
+def work():
+    blocks = [libc.malloc(4096) for _ in range(64)]
+    together.wait()
+    for block in blocks:
+        libc.free(block)
+threads = [threading.Thread(target=work) for _ in range(8)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+libc.malloc_stats()
+"""
+
+
+def malloc_arenas(mode: str) -> int:
+    env = {k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    probe = [sys.executable, "-c", ARENA_PROBE, mode]
+    done = subprocess.run(probe, env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return sum(line.startswith("Arena ") for line in done.stderr.splitlines())
+
+
 def test_malloc_arenas_are_limited_on_glibc():
     import platform
 
     if platform.libc_ver()[0] != "glibc":
         pytest.skip("glibc's malloc only")
-    assert gate_module.limit_malloc_retention() is True  # mallopt accepted the setting (or the environment set it)
+    assert malloc_arenas("plain") > gate_module.MALLOC_ARENA_MAX  # threads get arenas of their own ...
+    assert malloc_arenas("limit") <= gate_module.MALLOC_ARENA_MAX  # ... until the process limits them
 
 
 class Interrupted(Exception):

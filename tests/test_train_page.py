@@ -619,7 +619,7 @@ def test_live_figures_redraw_less_often_while_more_runs_train_than_cores(monkeyp
 
     training = {"n": 0}
     monkeypatch.setattr(common, "get_gate", lambda: SimpleNamespace(cores=2, active_sessions=lambda: training["n"]))
-    for n, expected in ((0, 0.5), (2, 0.5), (3, 0.5 * common.CROWD_TICK_FACTOR), (60, 2.0)):
+    for n, expected in ((0, 0.5), (2, 0.5), (3, 2.0), (60, 2.0)):
         training["n"] = n
         assert common.tick_seconds(0.5) == expected
 
