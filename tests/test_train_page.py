@@ -549,7 +549,7 @@ def test_runs_table_is_compact_and_tells_runs_apart():
     assert list(rows[0]) == ["№", "Тест", "Итог", "Настройки", "Обучение"]
     first, second = rows
     assert first["Настройки"] != second["Настройки"]
-    assert "картинок: 1\u00a0000, эпох: 1" in first["Настройки"] and "эпох: 2" in second["Настройки"]
+    assert "1\u00a0000 картинок, 1 эпоха" in first["Настройки"] and "2 эпохи" in second["Настройки"]
     assert re.fullmatch(r"\d\d,\d\d\u00a0%", first["Тест"])
     assert re.fullmatch(r"завершён за \d+,\d с", first["Итог"]), first["Итог"]  # a short run: tenths of a second
     table = at.dataframe[0].value
@@ -579,7 +579,7 @@ def test_settings_fold_away_while_a_run_is_shown():
     small_run(at, n_train=1000, epochs=1)
     at.button(key="train_start").click().run()
     assert not state.settings_open and at.session_state[ts.SETTINGS_KEY] is False
-    assert at.expander[0].label.startswith("Settings: 784-128-10, SGD, lr 0.5, batch 256, 1,000 images, 1 epochs")
+    assert at.expander[0].label.startswith("Settings: 784-128-10, SGD, lr 0.5, batch 256, 1,000 images, 1 epoch")
     wait_run(at)
     assert at.session_state[ts.SETTINGS_KEY] is False
     at.button(key="train_reset").click().run()

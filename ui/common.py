@@ -123,8 +123,8 @@ def run_status(state: LabState, source: str, T: Translator) -> tuple[str | None,
         return None, False
     done, total = view.epoch, view.config.epochs
     if view.status == PAUSED:
-        return T("model.run_paused", done=done, total=total), False
-    return T("model.run_training", done=done, total=total, pct=numbers.percent(view.progress, T.lang, 0)), True
+        return T("model.run_paused", done=done, count=total), False
+    return T("model.run_training", done=done, count=total, pct=numbers.percent(view.progress, T.lang, 0)), True
 
 
 def model_summary(saved: SavedModel, T: Translator) -> str:

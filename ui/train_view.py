@@ -196,7 +196,7 @@ def draw_buttons(state: LabState, T: Translator, view: RunView | None, check: ts
     if state.confirm_start and ts.unfinished(view):
         with st.container(border=True, key="train_confirm"):
             st.warning(
-                T(KEYS_CONFIRM[view.status], n=view.number, done=view.epoch, epochs=view.config.epochs),
+                T(KEYS_CONFIRM[view.status], n=view.number, done=view.epoch, count=view.config.epochs),
                 icon=":material/help:",
             )
             with st.container(horizontal=True):
@@ -270,13 +270,13 @@ def draw_status(state: LabState, T: Translator, view: RunView) -> None:
     else:
         st.info(T("train.paused"))
     if view.done:
-        progress_text = T("train.progress_done", done=view.epoch, epochs=cfg.epochs)
+        progress_text = T("train.progress_done", done=view.epoch, count=cfg.epochs)
     else:
         left = duration(view.seconds_left, T) if view.status == RUNNING else "—"
         progress_text = T(
             "train.progress",
             done=view.epoch,
-            epochs=cfg.epochs,
+            count=cfg.epochs,
             pct=numbers.percent(view.progress, T.lang, 0),
             left=left,
         )
@@ -369,7 +369,7 @@ def draw_inside(state: LabState, T: Translator, view: RunView | None, data) -> N
     if view.batch_index == 0:  # at the end of an epoch: the same weights as the figures above
         st.caption(T("train.inside_text", epoch=view.epoch, **figures))
     else:
-        st.caption(T("train.inside_text_mid", batches=view.batch_index, epoch=view.epoch + 1, **figures))
+        st.caption(T("train.inside_text_mid", count=view.batch_index, epoch=view.epoch + 1, **figures))
     tab_cm, tab_wrong, tab_w = st.tabs([T("train.tab_confusion"), T("train.tab_mistakes"), T("train.tab_weights")])
     with tab_cm:
         cm = confusion_matrix(data.y_test, result.predictions)
@@ -656,8 +656,8 @@ def result_text(view: RunView, T: Translator) -> str:
     if view.status == DIVERGED:
         return T("train.result_diverged", epoch=view.epoch + 1)
     if view.status == RUNNING:
-        return T("train.result_training", done=view.epoch, epochs=view.config.epochs)
-    return T("train.result_stopped", done=view.epoch, epochs=view.config.epochs, time=duration(view.train_seconds, T))
+        return T("train.result_training", done=view.epoch, count=view.config.epochs)
+    return T("train.result_stopped", done=view.epoch, count=view.config.epochs, time=duration(view.train_seconds, T))
 
 
 def divergence_message(state: LabState, view: RunView, T: Translator) -> str:
@@ -686,8 +686,8 @@ def setup_text(config: TrainConfig, T: Translator, total: int) -> str:
         optimizer=optimizer_text(config.optimizer, T),
         lr=numbers.shortest(config.lr, T.lang),
         batch=config.batch_size,
-        images=numbers.integer(config.train_size or total, T.lang),
-        epochs=config.epochs,
+        images=T("train.n_images", count=config.train_size or total),
+        epochs=T("train.n_epochs", count=config.epochs),
     )
 
 
