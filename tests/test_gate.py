@@ -8,6 +8,8 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -301,44 +303,62 @@ class Interrupted(Exception):
     pass
 
 
-def test_a_waiting_chunk_can_be_interrupted():
-    """A click while a chunk waits for its turn ends the wait: the chunk leaves the queue untrained."""
-    gate = TrainingGate(cores=1)
+@contextmanager
+def slot_held(gate: TrainingGate) -> Iterator[None]:
+    """Slot "a" held by a thread of its own until the block ends."""
     release = threading.Event()
-    clicked = threading.Event()
-    outcome: list[str] = []
 
     def hold() -> None:
         with gate.slot("a"):
             release.wait(10)
 
+    holder = threading.Thread(target=hold)
+    holder.start()
+    wait_until(lambda: gate.max_holders == 1)
+    try:
+        yield
+    finally:
+        release.set()
+        holder.join(10)
+
+
+def interrupt_when(event: threading.Event):
     def interrupt() -> None:
-        if clicked.is_set():
+        if event.is_set():
             raise Interrupted
+
+    return interrupt
+
+
+def queued(gate: TrainingGate, name: str, outcome: list[str], interrupt=None) -> threading.Thread:
+    """A thread waiting for a slot as ``name``: it records ``name`` once it trains, "``name`` left" if interrupted."""
 
     def wait_turn() -> None:
         try:
-            with gate.slot("b", interrupt=interrupt):
-                outcome.append("trained")
+            with gate.slot(name, interrupt=interrupt):
+                outcome.append(name)
         except Interrupted:
-            outcome.append("interrupted")
+            outcome.append(f"{name} left")
 
-    a = threading.Thread(target=hold)
-    a.start()
-    wait_until(lambda: gate.max_holders == 1)
-    b = threading.Thread(target=wait_turn)
-    b.start()
-    try:
+    thread = threading.Thread(target=wait_turn)
+    thread.start()
+    return thread
+
+
+def test_a_waiting_chunk_can_be_interrupted():
+    """A click while a chunk waits for its turn ends the wait: the chunk leaves the queue untrained."""
+    gate = TrainingGate(cores=1)
+    clicked = threading.Event()
+    outcome: list[str] = []
+    with slot_held(gate):
+        b = queued(gate, "b", outcome, interrupt_when(clicked))
         wait_until(lambda: len(gate._queue) == 1)
         time.sleep(2 * gate_module.POLL_S)  # not interrupted while nobody clicks
         assert outcome == []
         clicked.set()
         b.join(5 * gate_module.POLL_S + 1)
-        assert outcome == ["interrupted"]
+        assert outcome == ["b left"]
         assert len(gate._queue) == 0 and "b" not in gate._inside
-    finally:
-        release.set()
-    a.join(10)
     with gate.slot("c"):  # the queue is not blocked by the chunk that left
         pass
     assert gate.chunks == 2
@@ -346,42 +366,16 @@ def test_a_waiting_chunk_can_be_interrupted():
 
 def test_an_interrupted_head_of_the_queue_lets_the_next_one_in():
     gate = TrainingGate(cores=1)
-    release = threading.Event()
     stop_b = threading.Event()
     order: list[str] = []
-
-    def hold() -> None:
-        with gate.slot("a"):
-            release.wait(10)
-
-    def interrupt_b() -> None:
-        if stop_b.is_set():
-            raise Interrupted
-
-    def b() -> None:
-        try:
-            with gate.slot("b", interrupt=interrupt_b):
-                order.append("b")
-        except Interrupted:
-            order.append("b left")
-
-    def c() -> None:
-        with gate.slot("c"):
-            order.append("c")
-
-    threads = [threading.Thread(target=hold)]
-    threads[0].start()
-    wait_until(lambda: gate.max_holders == 1)
-    threads.append(threading.Thread(target=b))
-    threads[-1].start()
-    wait_until(lambda: len(gate._queue) == 1)
-    threads.append(threading.Thread(target=c))
-    threads[-1].start()
-    wait_until(lambda: len(gate._queue) == 2)
-    stop_b.set()
-    wait_until(lambda: order == ["b left"])
-    release.set()
-    for t in threads:
+    with slot_held(gate):
+        b = queued(gate, "b", order, interrupt_when(stop_b))
+        wait_until(lambda: len(gate._queue) == 1)
+        c = queued(gate, "c", order)
+        wait_until(lambda: len(gate._queue) == 2)
+        stop_b.set()
+        wait_until(lambda: order == ["b left"])
+    for t in (b, c):
         t.join(10)
     assert order == ["b left", "c"]
 

@@ -72,6 +72,7 @@ KEYS_CONTROL = {
     "augment": "train.augment",
 }
 KEYS_RANGE = {False: "train.range_number", True: "train.range_whole"}  # by Limit.integer: what a control takes
+KEYS_RUN_BUTTON = {"start": "train.start", "pause": "train.pause", "resume": "train.resume", "reset": "train.reset"}
 KEYS_CONFIRM = {RUNNING: "train.confirm_running", PAUSED: "train.confirm_paused"}  # Start over an unfinished run
 KEYS_QUOTA = {
     "runs": "lab.quota_runs",
@@ -161,38 +162,22 @@ def draw_buttons(state: LabState, T: Translator, view: RunView | None, check: ts
     config = check.config
     running = view is not None and view.status == RUNNING
     paused = view is not None and view.status == PAUSED
+    buttons = (  # key, icon, what it does, primary, enabled
+        ("start", ":material/play_arrow:", ts.start_pressed, not (running or paused), config is not None),
+        ("pause", ":material/pause:", ts.pause_run, running, running),
+        ("resume", ":material/resume:", ts.resume_run, paused, paused),
+        ("reset", ":material/restart_alt:", ts.reset_run, False, view is not None),
+    )
     with st.container(horizontal=True, key="train_buttons"):
-        st.button(
-            T("train.start"),
-            key="train_start",
-            type="secondary" if running or paused else "primary",
-            icon=":material/play_arrow:",
-            on_click=ts.start_pressed,
-            disabled=config is None or state.confirm_start,
-        )
-        st.button(
-            T("train.pause"),
-            key="train_pause",
-            type="primary" if running else "secondary",
-            icon=":material/pause:",
-            on_click=ts.pause_run,
-            disabled=not running,
-        )
-        st.button(
-            T("train.resume"),
-            key="train_resume",
-            type="primary" if paused else "secondary",
-            icon=":material/resume:",
-            on_click=ts.resume_run,
-            disabled=not paused,
-        )
-        st.button(
-            T("train.reset"),
-            key="train_reset",
-            icon=":material/restart_alt:",
-            on_click=ts.reset_run,
-            disabled=view is None,
-        )
+        for name, icon, action, primary, enabled in buttons:
+            st.button(
+                T(KEYS_RUN_BUTTON[name]),
+                key=f"train_{name}",
+                type="primary" if primary else "secondary",
+                icon=icon,
+                on_click=action,
+                disabled=not enabled or (name == "start" and state.confirm_start),
+            )
     if state.confirm_start and ts.unfinished(view):
         with st.container(border=True, key="train_confirm"):
             st.warning(
