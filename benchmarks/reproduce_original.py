@@ -183,6 +183,25 @@ class DNNClassifier:
         return self._label_binarizer.inverse_transform(activations[-1])
 
 
+def fit_notebook(x_train: np.ndarray, y_train: np.ndarray, epochs: int, on_epoch) -> DNNClassifier:
+    """The notebook's cell 5: its classifier (784-128-10, ReLU, softmax, batch 256, lr 0.5,
+    seed 42) fitted for ``epochs``, calling ``on_epoch(estimator, epoch, loss, train_seconds)``."""
+    saved = np.random.get_state()  # the notebook seeds the global generator; leave it as found
+    try:
+        estimator = DNNClassifier(
+            hidden_layer_sizes=(128,),
+            activation_functions=(relu, stable_softmax),
+            batch_size=256,
+            learning_rate=0.5,
+            max_iter=epochs,
+            random_state=42,
+            on_epoch=on_epoch,
+        )
+        return estimator.fit(x_train, y_train.astype(np.int64))
+    finally:
+        np.random.set_state(saved)
+
+
 def run_notebook(data: Dataset, epochs: int) -> tuple[list[tuple[float, float]], float, float]:
     """The notebook's cells 4-6: float32 pixels / 255, fit, test accuracy."""
     x_train = data.x_train.astype("float32") / 255
@@ -196,20 +215,7 @@ def run_notebook(data: Dataset, epochs: int) -> tuple[list[tuple[float, float]],
         rows.append((float(accuracy), float(loss)))
         seconds[0] = train_seconds
 
-    saved = np.random.get_state()  # the notebook seeds the global generator; leave it as found
-    try:
-        estimator = DNNClassifier(
-            hidden_layer_sizes=(128,),
-            activation_functions=(relu, stable_softmax),
-            batch_size=256,
-            learning_rate=0.5,
-            max_iter=epochs,
-            random_state=42,
-            on_epoch=record,
-        )
-        estimator.fit(x_train, data.y_train.astype(np.int64))
-    finally:
-        np.random.set_state(saved)
+    estimator = fit_notebook(x_train, data.y_train, epochs, record)
     test_accuracy = float((estimator.predict(x_test) == data.y_test).mean())
     return rows, test_accuracy, seconds[0]
 

@@ -33,7 +33,7 @@ from threadpoolctl import threadpool_info
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from reproduce_original import DNNClassifier, relu, stable_softmax
+from reproduce_original import fit_notebook
 
 from mlp_core import Dataset, TrainConfig, Trainer, load_mnist
 
@@ -80,19 +80,7 @@ def notebook_algorithm(data: Dataset, max_epochs: int) -> Run:
         last[0] = train_seconds
         return stop
 
-    saved = np.random.get_state()
-    try:
-        DNNClassifier(
-            hidden_layer_sizes=(128,),
-            activation_functions=(relu, stable_softmax),
-            batch_size=256,
-            learning_rate=0.5,
-            max_iter=max_epochs,
-            random_state=42,
-            on_epoch=each_epoch,
-        ).fit(x_train, data.y_train.astype(np.int64))
-    finally:
-        np.random.set_state(saved)
+    fit_notebook(x_train, data.y_train, max_epochs, each_epoch)
     return run
 
 

@@ -75,6 +75,9 @@ from websockets.typing import Subprotocol
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests" / "browser"))
+
+from browser_helpers import stop_app  # noqa: E402
 
 MAX_SESSIONS = 100
 RSS_LIMIT_MB = 2000  # PRODUCT.md: 60 sessions, 10 at the heaviest settings, within 2.0 GB
@@ -120,16 +123,6 @@ def wait_healthy(proc: subprocess.Popen, port: int, timeout: float = 90) -> None
             pass
         time.sleep(0.2)
     raise RuntimeError(f"streamlit was not healthy within {timeout:.0f} s")
-
-
-def stop_server(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def process_tree(pid: int) -> list[int]:
@@ -704,7 +697,7 @@ def main() -> int:
     finally:
         if sampler is not None and sampler.is_alive():
             sampler.stop()
-        stop_server(proc)
+        stop_app(proc)
     marks["expected"] = None if args.no_verify else expected_numbers(sessions)
     audit = memory_audit(args.n_train, args.epochs)
     return 0 if report(args, sessions, marks, sampler, audit) else 1
