@@ -6,6 +6,8 @@ session's language: ``T = page_setup("nav.train")`` then ``st.header(T("..."))``
 
 from __future__ import annotations
 
+from pathlib import Path
+
 # Imported here, under this module's import lock, before any page runs: left to
 # st.dataframe, the first import of pandas could happen in several sessions'
 # threads at once and fail with "partially initialized module 'pandas'".
@@ -30,6 +32,8 @@ KEYS_STORE_PROBLEM = {
     "unavailable": "lab.problem_unavailable",
 }
 KEYS_LAB_NOTICE = {"unknown": "lab.notice_unknown", "expired": "lab.notice_expired"}
+# The tab's icon, served by the app itself (a Material icon would be fetched from Google's font server).
+ICON = Path(__file__).with_name("assets") / "icon.png"
 SIDEBAR_TICK_SECONDS = 1.0  # the sidebar's figures of a training run refresh this often
 CROWD_TICK_FACTOR = 4  # ... and this many times less often on a crowded server (see tick_seconds)
 
@@ -165,7 +169,7 @@ def page_setup(title_key: str, *, layout: str = "wide") -> Translator:
     configure_process()
     state = get_state()
     title = f"{t(title_key, state.lang)} · Backprop Lab"
-    st.set_page_config(page_title=title, page_icon=":material/neurology:", layout=layout)
+    st.set_page_config(page_title=title, page_icon=str(ICON), layout=layout)
     lab.open_lab(state)
 
     T = Translator(state.lang)

@@ -8,9 +8,13 @@ import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 
-INK = "#1f2937"
-ACCENT = "#e4572e"
-BLUE = "#2e86ab"
+INK = "#0f172a"
+# Okabe and Ito's palette, told apart with deuteranopia and protanopia too: blue and
+# vermillion for the two main lines (train, test), which also differ in dash and marker.
+BLUE = "#0072b2"
+ACCENT = "#d55e00"
+GREEN = "#009e73"
+OKABE_ITO_OTHERS = ("#e69f00", "#cc79a7", "#56b4e9", "#009e73", "#000000")
 # Signed values on every page (gradients, weights, pixel shares): red positive, blue negative, white zero.
 SIGNED_SCALE = "RdBu_r"
 
@@ -31,7 +35,7 @@ def network_diagram(hidden: int = 128, labels: tuple[str, str, str] = ("x: 784",
                 ex += [x0[0], x1[0], None]
                 ey += [a, b, None]
         fig.add_trace(go.Scatter(x=ex, y=ey, mode="lines", line=dict(color="#cbd5e1", width=0.6), hoverinfo="skip"))
-    colors = (BLUE, ACCENT, "#3a7d44")
+    colors = (BLUE, ACCENT, GREEN)
     for (x, y), c in zip(pos, colors, strict=True):
         fig.add_trace(go.Scatter(x=x, y=y, mode="markers", marker=dict(size=16, color=c), hoverinfo="skip"))
     annotations = [
@@ -173,7 +177,7 @@ def epoch_curves(
 ) -> go.Figure:
     """Per-epoch curves on a fixed axis of 1..epochs (so a live chart does not jump).
     Each line is a dict with name, x, y and optionally color, dash ("solid", "dash",
-    "dot") and faded (an earlier run drawn behind)."""
+    "dot"), symbol (the markers' shape) and faded (an earlier run drawn behind)."""
     data = []
     for line in lines:
         faded = line.get("faded", False)
@@ -189,7 +193,7 @@ def epoch_curves(
                     "dash": line.get("dash", "solid"),
                     "width": 1.5 if faded else 2.5,
                 },
-                "marker": {"size": 5},
+                "marker": {"size": 6, "symbol": line.get("symbol", "circle")},
                 "opacity": 0.55 if faded else 1.0,
             }
         )
@@ -248,17 +252,18 @@ def confusion_figure(cm: np.ndarray, *, x_title: str, y_title: str, height: int 
     np.fill_diagonal(diag, np.diag(cm))
     text = [["" if i == j or not v else str(v) for j, v in enumerate(row)] for i, row in enumerate(cm)]
     fig = go.Figure()
-    green = [[0, "#d7ecda"], [0.5, "#5f9e69"], [1, "#2f6b3a"]]
+    # Right answers in blue, mistakes in orange: a pair that colour-blind eyes tell apart too.
+    blues = [[0, "#dbeaf6"], [0.5, "#5b9bd0"], [1, "#08457a"]]
     top = max(int(cm.diagonal().max()), 1)
     fig.add_trace(
-        go.Heatmap(z=diag, x=labels, y=labels, colorscale=green, zmin=0, zmax=top, showscale=False, hoverinfo="skip")
+        go.Heatmap(z=diag, x=labels, y=labels, colorscale=blues, zmin=0, zmax=top, showscale=False, hoverinfo="skip")
     )
     fig.add_trace(
         go.Heatmap(
             z=off,
             x=labels,
             y=labels,
-            colorscale=[[0, "#fff7ed"], [1, ACCENT]],
+            colorscale=[[0, "#fff3e6"], [1, ACCENT]],
             zmin=0,
             showscale=False,
             text=text,

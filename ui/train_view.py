@@ -25,7 +25,7 @@ from .common import (
     show_chart,
     tick_seconds,
 )
-from .figures import ACCENT, BLUE, batch_loss_curve, confusion_figure, epoch_curves
+from .figures import ACCENT, BLUE, OKABE_ITO_OTHERS, batch_loss_curve, confusion_figure, epoch_curves
 from .i18n import Translator
 from .state import UPLOADED, LabState
 
@@ -83,7 +83,7 @@ MISTAKES_SHOWN = 24
 # Containers of the upload column: the box and the page's message about the last upload
 # (RESULT), which a refusal by the box itself (REFUSED) replaces in the browser.
 UPLOAD_BOX, UPLOAD_REFUSED, UPLOAD_RESULT = "train_upload_box", "train_upload_refused", "train_upload_result"
-OVERLAY_PALETTE = ("#6b7280", "#a855f7", "#0d9488", "#ca8a04", "#db2777")
+OVERLAY_PALETTE = OKABE_ITO_OTHERS  # earlier runs, dotted
 
 
 # --- settings ---------------------------------------------------------------------
@@ -208,17 +208,8 @@ def draw_live(state: LabState, T: Translator, view: RunView | None) -> None:
     if view is not None:
         draw_status(state, T, view)
     history = view.history if view is not None else ()
-    epochs = [r["epoch"] for r in history]
-    loss_lines = [
-        dict(name=T("train.train"), x=epochs, y=[r["train_loss"] for r in history], color=BLUE),
-        dict(name=T("train.test"), x=epochs, y=[r["test_loss"] for r in history], color=ACCENT),
-        *overlay_lines(state, "loss", T),
-    ]
-    acc_lines = [
-        dict(name=T("train.train"), x=epochs, y=[r["train_accuracy"] for r in history], color=BLUE),
-        dict(name=T("train.test"), x=epochs, y=[r["test_accuracy"] for r in history], color=ACCENT),
-        *overlay_lines(state, "accuracy", T),
-    ]
+    loss_lines = [*run_lines(history, "loss", T), *overlay_lines(state, "loss", T)]
+    acc_lines = [*run_lines(history, "accuracy", T), *overlay_lines(state, "accuracy", T)]
     n_epochs = max([view.config.epochs if view is not None else 1] + [max(line["x"], default=1) for line in loss_lines])
     ch1, ch2, ch3 = st.columns(3)
     with ch1:
@@ -367,16 +358,19 @@ def draw_inside(state: LabState, T: Translator, view: RunView | None, data) -> N
             st.write(T("train.no_mistakes"))
         else:
             st.caption(T("train.mistakes_text"))
-            captions = [
-                T(
-                    "train.mistake",
+            shown = [
+                dict(
                     true=int(data.y_test[i]),
                     pred=int(result.predictions[i]),
                     conf=confidence_text(float(result.confidence[i]), T),
                 )
                 for i in idx
             ]
-            st.image(digit_tiles(data.x_test[idx]), caption=captions)
+            st.image(
+                digit_tiles(data.x_test[idx]),
+                caption=[T("train.mistake", **m) for m in shown],
+                alt=[T("train.mistake_alt", **m) for m in shown],
+            )
     with tab_w:
         hidden = view.config.hidden
         st.multiselect(
@@ -392,7 +386,11 @@ def draw_inside(state: LabState, T: Translator, view: RunView | None, data) -> N
         if units:
             st.caption(T("train.weights_text"))
             model = lab_model(state, view.number)
-            st.image(weight_tiles(model.W_h, units), caption=[T("train.unit", n=u) for u in units])
+            st.image(
+                weight_tiles(model.W_h, units),
+                caption=[T("train.unit", n=u) for u in units],
+                alt=[T("train.unit_alt", n=u) for u in units],
+            )
 
 
 def lab_model(state: LabState, number: int):
@@ -538,6 +536,23 @@ def run_rows(views: list[RunView], T: Translator, total: int) -> list[dict]:
             }
         )
     return rows
+
+
+def run_lines(history, metric: str, T: Translator) -> list[dict]:
+    """The shown run's train and test curves of ``metric`` ("loss" or "accuracy"): solid
+    blue circles and dashed vermillion squares, told apart without colour too."""
+    epochs = [r["epoch"] for r in history]
+    return [
+        dict(name=T("train.train"), x=epochs, y=[r[f"train_{metric}"] for r in history], color=BLUE),
+        dict(
+            name=T("train.test"),
+            x=epochs,
+            y=[r[f"test_{metric}"] for r in history],
+            color=ACCENT,
+            dash="dash",
+            symbol="square",
+        ),
+    ]
 
 
 def overlay_lines(state: LabState, metric: str, T: Translator) -> list[dict]:
