@@ -151,7 +151,7 @@ def test_sgd_step_lowers_the_loss_and_leaves_the_model(saved, mnist):
     weights = {k: v.copy() for k, v in saved.model.params().items()}
     at = open_maths(saved, maths_view="live", maths_index=21)
     x, label, w = expected(saved, mnist, 21)
-    at.select_slider(key="maths_lr").set_value(0.05).run()
+    at.select_slider(key=choice_key("maths_lr", "en")).set_value(0.05).run()
     assert lab(at).maths_lr == 0.05
     step = sgd_step(saved.model, x, label, 0.05)
     before, after = metric(at, "maths.loss_before"), metric(at, "maths.loss_after")
@@ -162,7 +162,7 @@ def test_sgd_step_lowers_the_loss_and_leaves_the_model(saved, mnist):
     for k, v in saved.model.params().items():
         np.testing.assert_array_equal(v, weights[k])
     # a huge learning rate overshoots, and the page says so
-    at.select_slider(key="maths_lr").set_value(5.0).run()
+    at.select_slider(key=choice_key("maths_lr", "en")).set_value(5.0).run()
     if sgd_step(saved.model, x, label, 5.0).loss_after > w.E:
         assert any(str(t("maths.step_overshoot", "en", lr=5.0)) == el.value for el in at.warning)
 
@@ -260,7 +260,7 @@ def test_tiny_buttons_walk_a_round(saved):
 
 def test_tiny_learning_rate_control(saved):
     at = open_maths(saved, maths_view="tiny", tiny_stage=3)
-    at.select_slider(key="tiny_lr").set_value(1.0).run()
+    at.select_slider(key=choice_key("tiny_lr", "en")).set_value(1.0).run()
     assert lab(at).tiny_lr == 1.0
     step = sgd_step(tiny_model(), TINY_X, TINY_LABEL, 1.0)
     assert metric(at, "maths.loss_after") == numbers.fixed_or_scientific(step.loss_after, "en")
@@ -299,6 +299,8 @@ def test_russian_tables_and_formulas_write_a_decimal_comma(saved, mnist):
     assert r"\begin{bmatrix} 0{,}25 \\ -0{,}4 \\ 0{,}45 \end{bmatrix}" in latex  # z = W_h x
     assert "0." not in latex.replace("\\[", "")  # no decimal point left anywhere
     assert metric(at, "maths.loss_before", "ru") == "0,8147"
+    slider = at.select_slider(key=choice_key("tiny_lr", "ru"))  # η as Russian writes it, and still η
+    assert "0,5" in slider.options and "0.5" not in slider.options and slider.value == 0.5
 
 
 def test_a_huge_step_shows_a_tiny_positive_loss(mnist):

@@ -168,8 +168,9 @@ def backward_section(T: Translator, w: Walkthrough) -> None:
         T,
         signed_image_grid(
             [w.dW_h[j].reshape(28, 28) for j in units],
-            [T("maths.unit_title", unit=int(j), value=unit_value(w.delta_2[j])) for j in units],
-            height=340,
+            # on two lines: three titles side by side must fit a phone
+            [f"{T('maths.unit_title', unit=int(j))}<br>δ₂ = {unit_value(w.delta_2[j])}" for j in units],
+            height=380,
         ),
         config={**CHART, "staticPlot": True},
         key="maths_dW_h",
@@ -180,7 +181,7 @@ def step_controls(T: Translator, state: LabState) -> float:
     """The step's header, formula and learning-rate control; returns the learning rate."""
     prose.show(T, "step")
     with st.columns(2)[0]:
-        return lr_control(state, T, "maths_lr", "maths_lr")
+        return lr_control(state, T, "maths_lr")
 
 
 def step_result(T: Translator, step: SGDStep, label: int) -> None:

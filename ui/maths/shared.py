@@ -58,10 +58,12 @@ def view_selector(state: LabState, T: Translator) -> str:
     return state.maths_view
 
 
-def lr_control(state: LabState, T: Translator, key: str, attr: str) -> float:
-    """The learning rate η, one of LEARNING_RATES, kept in ``state.<attr>``."""
+def lr_control(state: LabState, T: Translator, attr: str) -> float:
+    """The learning rate η, one of LEARNING_RATES, kept in ``state.<attr>``. Its values are
+    written as the language writes them, so the widget has a key per language (choice_key)."""
     if getattr(state, attr) not in LEARNING_RATES:
         setattr(state, attr, 0.1)
+    key = choice_key(attr, T.lang)
     st.session_state[key] = getattr(state, attr)
     st.select_slider(
         T("maths.lr"),

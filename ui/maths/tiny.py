@@ -72,7 +72,7 @@ def tiny_controls(T: Translator, state: LabState) -> float:
     if state.tiny_lr not in LEARNING_RATES:
         state.tiny_lr = 0.5
     with st.columns(2)[0]:
-        return lr_control(state, T, "tiny_lr", "tiny_lr")
+        return lr_control(state, T, "tiny_lr")
 
 
 def tiny_given(T: Translator, state: LabState, w: Walkthrough, lr: float) -> None:
