@@ -10,7 +10,7 @@ import pytest
 from ui.i18n import CATALOGUE, LANGUAGES, t
 
 ROOT = Path(__file__).resolve().parents[1]
-SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").glob("*.py"))]
+SOURCES = [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py")), *sorted((ROOT / "ui").rglob("*.py"))]
 
 
 def placeholders(text: str) -> set[str]:

@@ -8,14 +8,17 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
+from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 from streamlit.testing.v1 import AppTest
 
 from mlp_core import MLP, SavedModel, as_float
 from mlp_core.walkthrough import TINY_LABEL, TINY_X, sgd_step, tiny_model, walk
-from ui import maths_view as mv
+from ui import numbers
 from ui.common import choice_key
 from ui.i18n import CATALOGUE, LANGUAGES, t
+from ui.maths import picker, prose, shared, tex
 from ui.state import UPLOADED, LabState
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -36,7 +39,7 @@ def open_maths(saved: SavedModel, **state) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.switch_page("pages/1_Maths.py")
     if "maths_index" in state:  # a test that names a digit is a user who picked it
-        state.setdefault("extra", {})[mv.CHOSEN] = True
+        state.setdefault("extra", {})[picker.CHOSEN] = True
     at.session_state["lab"] = LabState(active=UPLOADED, uploaded=saved, uploaded_name="test.npz", **state)
     at.run()
     assert not at.exception, [e.message for e in at.exception]
@@ -53,6 +56,12 @@ TABLES = {"maths_classes": "θ", "maths_hidden": "δ₂", "maths_check": t("math
 def frame(at: AppTest, name: str):
     """The page's table by name, found by a column only it has."""
     return next(d.value for d in at.dataframe if TABLES[name] in d.value.columns)
+
+
+def shown(at: AppTest, name: str) -> pd.DataFrame:
+    """The page's table ``name`` as the user sees it: its cells as the page formatted them."""
+    element = next(d for d in at.dataframe if TABLES[name] in d.value.columns)
+    return convert_arrow_bytes_to_pandas_df(element.proto.arrow_data.styler.display_values)
 
 
 def metric(at: AppTest, label_key: str, lang: str = "en") -> str:
@@ -80,7 +89,7 @@ def check_numbers(at: AppTest, w) -> None:
     np.testing.assert_array_equal(hidden["δ₂"].to_numpy(), d2[0])
     assert metric(at, "maths.true_label") == str(w.label)
     assert metric(at, "maths.predicted") == str(int(np.argmax(y_hat[0])))
-    assert metric(at, "maths.loss") == mv.short_number(-np.log(y_hat[0, w.label]))
+    assert metric(at, "maths.loss") == numbers.fixed_or_scientific(-np.log(y_hat[0, w.label]), "en")
     assert metric(at, "maths.relu_off") == f"{int((cache.z[0] <= 0).sum())} of 24"
 
 
@@ -142,18 +151,18 @@ def test_sgd_step_lowers_the_loss_and_leaves_the_model(saved, mnist):
     weights = {k: v.copy() for k, v in saved.model.params().items()}
     at = open_maths(saved, maths_view="live", maths_index=21)
     x, label, w = expected(saved, mnist, 21)
-    at.select_slider(key="maths_lr").set_value(0.05).run()
+    at.select_slider(key=choice_key("maths_lr", "en")).set_value(0.05).run()
     assert lab(at).maths_lr == 0.05
     step = sgd_step(saved.model, x, label, 0.05)
     before, after = metric(at, "maths.loss_before"), metric(at, "maths.loss_after")
-    assert before == mv.short_number(w.E) == mv.short_number(step.loss_before)
-    assert after == mv.short_number(step.loss_after)
+    assert before == numbers.fixed_or_scientific(w.E, "en") == numbers.fixed_or_scientific(step.loss_before, "en")
+    assert after == numbers.fixed_or_scientific(step.loss_after, "en")
     assert float(after) < float(before)
     assert not at.warning
     for k, v in saved.model.params().items():
         np.testing.assert_array_equal(v, weights[k])
     # a huge learning rate overshoots, and the page says so
-    at.select_slider(key="maths_lr").set_value(5.0).run()
+    at.select_slider(key=choice_key("maths_lr", "en")).set_value(5.0).run()
     if sgd_step(saved.model, x, label, 5.0).loss_after > w.E:
         assert any(str(t("maths.step_overshoot", "en", lr=5.0)) == el.value for el in at.warning)
 
@@ -187,18 +196,22 @@ def test_view_switch_is_kept_in_the_session(saved):
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))
-@pytest.mark.parametrize("view", mv.VIEWS)
+@pytest.mark.parametrize("view", shared.VIEWS)
 def test_every_view_renders_in_both_languages(saved, lang, view):
     at = open_maths(saved, lang=lang, maths_view=view, tiny_stage=3)
     texts = [el.value for el in (*at.markdown, *at.subheader, *at.caption)]
-    assert t("maths.intro", lang) in texts
-    first = {"derivation": "maths.d1_title", "live": "maths.forward_header", "tiny": "maths.forward_header"}[view]
-    assert t(first, lang) in texts
+    assert prose.text("intro", lang) in texts
     other = "ru" if lang == "en" else "en"
-    assert t(first, other) not in texts
-    assert len(at.latex) >= 4
-    for latex in at.latex:  # KaTeX fails on these silently, so none may appear
-        assert "\\newcommand" not in latex.value and "\\label" not in latex.value
+    if view == "derivation":
+        assert prose.text("network", lang) in texts and prose.text("network", other) not in texts
+    else:
+        assert t("maths.forward_header", lang) in texts and t("maths.forward_header", other) not in texts
+    formulas = [el.value for el in at.latex] + [
+        f for el in at.markdown for f in re.findall(r"\$\$.*?\$\$", el.value, re.S)
+    ]
+    assert len(formulas) >= 4
+    for latex in formulas:  # KaTeX fails on these silently, so none may appear
+        assert "\\newcommand" not in latex and "\\label" not in latex
 
 
 def test_derivation_mentions_biases_only_when_the_model_has_them(saved):
@@ -206,7 +219,7 @@ def test_derivation_mentions_biases_only_when_the_model_has_them(saved):
     assert not at.info
     with_biases = SavedModel(MLP.create(8, biases=True, seed=1))
     at = open_maths(with_biases)
-    assert at.info[0].value == t("maths.biases_note", "en")
+    assert at.info[0].value == prose.text("biases", "en")
 
 
 def test_tiny_buttons_walk_a_round(saved):
@@ -231,14 +244,14 @@ def test_tiny_buttons_walk_a_round(saved):
     at.button(key="tiny_update").click().run()
     assert lab(at).tiny_stage == 3
     step = sgd_step(tiny_model(), TINY_X, TINY_LABEL, 0.5)
-    assert metric(at, "maths.loss_before") == mv.num(step.loss_before, 4) == "0.8147"
-    assert metric(at, "maths.loss_after") == mv.num(step.loss_after, 4)
+    assert metric(at, "maths.loss_before") == numbers.fixed_or_scientific(step.loss_before, "en") == "0.8147"
+    assert metric(at, "maths.loss_after") == numbers.fixed_or_scientific(step.loss_after, "en")
     assert step.loss_after < step.loss_before
 
     at.button(key="tiny_forward").click().run()  # round 2 starts from the updated weights
     assert lab(at).tiny_stage == 1 and lab(at).tiny_round == 2
     np.testing.assert_array_equal(lab(at).tiny_model.W_h, step.model_after.W_h)
-    assert mv.bmatrix(step.model_after.W_h.T) in latex()
+    assert tex.bmatrix(step.model_after.W_h.T, "en") in latex()
     assert t("maths.tiny_round", "en", n=2) in [s.value for s in at.subheader]
 
     at.button(key="tiny_reset").click().run()
@@ -247,56 +260,47 @@ def test_tiny_buttons_walk_a_round(saved):
 
 def test_tiny_learning_rate_control(saved):
     at = open_maths(saved, maths_view="tiny", tiny_stage=3)
-    at.select_slider(key="tiny_lr").set_value(1.0).run()
+    at.select_slider(key=choice_key("tiny_lr", "en")).set_value(1.0).run()
     assert lab(at).tiny_lr == 1.0
     step = sgd_step(tiny_model(), TINY_X, TINY_LABEL, 1.0)
-    assert metric(at, "maths.loss_after") == mv.num(step.loss_after, 4)
-
-
-def column_formats(at: AppTest, name: str) -> dict[str, str]:
-    """The printf format of each number column of the page's table ``name``."""
-    import json
-
-    element = next(d for d in at.dataframe if TABLES[name] in d.value.columns)
-    config = json.loads(element.proto.columns)
-    return {c: v["type_config"]["format"] for c, v in config.items() if "type_config" in v}
+    assert metric(at, "maths.loss_after") == numbers.fixed_or_scientific(step.loss_after, "en")
 
 
 def test_one_number_format_per_column(saved, mnist):
     at = open_maths(saved, maths_view="live", maths_index=3)
     w = expected(saved, mnist, 3)[2]
-    formats = column_formats(at, "maths_classes")
-    columns = {"θ": w.theta, "ŷ": w.y_hat, "δ₁ = ŷ − y": w.delta_1}
-    assert formats == {c: mv.column_format(v) for c, v in columns.items()}
-    hidden = column_formats(at, "maths_hidden")
-    assert hidden == {"z": mv.column_format(w.z), "h": mv.column_format(w.h), "δ₂": mv.column_format(w.delta_2)}
-    assert all(re.fullmatch(r"%\.\d+[fe]", f) for f in [*formats.values(), *hidden.values()])  # no %g mixes
+    classes = shown(at, "maths_classes")
+    for column, values in {"θ": w.theta, "ŷ": w.y_hat, "δ₁ = ŷ − y": w.delta_1}.items():
+        assert list(classes[column]) == list(map(numbers.column_formatter(values, "en"), values)), column
+    hidden = shown(at, "maths_hidden")
+    for column, values in {"z": w.z, "h": w.h, "δ₂": w.delta_2}.items():
+        assert list(hidden[column]) == list(map(numbers.column_formatter(values, "en"), values)), column
+    for text in [*classes["θ"], *hidden["z"]]:  # one shape a column: all fixed decimals or all scientific
+        assert re.fullmatch(r"\u2212?\d\.\d+e[+\u2212]\d+", text) or re.fullmatch(r"\u2212?[\d,]+\.\d{4}", text), text
     # the gradient check: a and n alike, fixed decimals with 8 significant digits for everyday sizes
-    check = column_formats(at, "maths_check")
-    a, n = check[t("maths.col_analytic", "en")], check[t("maths.col_numeric", "en")]
-    table = frame(at, "maths_check")
-    values = [*table[t("maths.col_analytic", "en")], *table[t("maths.col_numeric", "en")]]
-    assert a == n == mv.significant_format(values)
+    table, check = frame(at, "maths_check"), shown(at, "maths_check")
+    a, n = t("maths.col_analytic", "en"), t("maths.col_numeric", "en")
+    values = [*table[a], *table[n]]
+    compared = numbers.digit_by_digit_formatter(values, "en")
+    assert list(check[a]) == list(map(compared, table[a])) and list(check[n]) == list(map(compared, table[n]))
     if min(abs(v) for v in values) >= 1e-3:
-        assert a.endswith("f")
+        assert not any("e" in v for v in [*check[a], *check[n]])
 
 
-def test_column_formats():
-    assert mv.column_format(np.array([0.2, -3.3, 18.5, 0.0379])) == "%.4f"
-    assert mv.column_format(np.array([7.023e-9, 2.312e-6, 0.99998])) == "%.3e"  # never a mix in one column
-    assert mv.column_format(np.zeros(3)) == "%.4f"
-    assert mv.significant_format([-0.681221256, 0.711787786]) == "%.8f"  # -0.68122126, not -6.81221256e-1
-    assert mv.significant_format([-0.68, 0.0023]) == "%.10f"
-    assert mv.significant_format([1e-9, 0.1]) == "%.7e"
-
-
-def test_no_negative_zero():
-    for v in (-0.0, 0.0):
-        assert mv.short_number(v) == "0" and mv.short_number(v, sign=True) == "0"
-        assert mv.tex_number(v) == "0"
-        assert mv.percent_change(v) == "+0.00%"
-    assert mv.short_number(3e-20) == "3.000e-20"  # a tiny loss in scientific notation, not 0.0000
-    assert mv.num(-0.0004) == "0"
+def test_russian_tables_and_formulas_write_a_decimal_comma(saved, mnist):
+    at = open_maths(saved, lang="ru", maths_view="live", maths_index=3)
+    w = expected(saved, mnist, 3)[2]
+    classes = shown(at, "maths_classes")
+    assert list(classes["ŷ"]) == [numbers.column_formatter(w.y_hat, "ru")(v) for v in w.y_hat]
+    assert all("," in v and "." not in v for v in classes["ŷ"])
+    assert any(f"= {numbers.tex(numbers.fixed_or_scientific(w.E, 'ru'))}" in el.value for el in at.latex)
+    at = open_maths(saved, lang="ru", maths_view="tiny", tiny_stage=3)
+    latex = " ".join(el.value for el in at.latex)
+    assert r"\begin{bmatrix} 0{,}25 \\ -0{,}4 \\ 0{,}45 \end{bmatrix}" in latex  # z = W_h x
+    assert "0." not in latex.replace("\\[", "")  # no decimal point left anywhere
+    assert metric(at, "maths.loss_before", "ru") == "0,8147"
+    slider = at.select_slider(key=choice_key("tiny_lr", "ru"))  # η as Russian writes it, and still η
+    assert "0,5" in slider.options and "0.5" not in slider.options and slider.value == 0.5
 
 
 def test_a_huge_step_shows_a_tiny_positive_loss(mnist):
@@ -308,7 +312,7 @@ def test_a_huge_step_shows_a_tiny_positive_loss(mnist):
     at = open_maths(default, maths_view="live", maths_index=18, maths_lr=5.0)
     after = metric(at, "maths.loss_after")
     assert not after.startswith("-") and after != "0.0000"
-    assert after == "0" or "e-" in after
+    assert after == "0" or "e\u2212" in after
 
 
 def test_starts_on_an_instructive_digit_and_keeps_the_users_choice(saved, mnist):
@@ -330,11 +334,11 @@ def test_starts_on_an_instructive_digit_and_keeps_the_users_choice(saved, mnist)
 def test_captions_match_the_models_biases(saved):
     captions = lambda at: [c.value for c in at.caption]  # noqa: E731
     at = open_maths(saved, maths_view="live", maths_index=3)
-    assert t("maths.z_caption", "en", hidden=24, z="z = Wₕ x") in captions(at)
+    assert t("maths.z_caption", "en", count=24, z="z = Wₕ x") in captions(at)
     assert t("maths.theta_caption", "en", theta="θ = Wₒ h") in captions(at)
     with_biases = SavedModel(MLP.create(8, biases=True, seed=1))
     at = open_maths(with_biases, maths_view="live", maths_index=3, lang="ru")
-    assert t("maths.z_caption", "ru", hidden=8, z="z = Wₕ x + bₕ") in captions(at)
+    assert t("maths.z_caption", "ru", count=8, z="z = Wₕ x + bₕ") in captions(at)
     assert t("maths.theta_caption", "ru", theta="θ = Wₒ h + bₒ") in captions(at)
 
 
@@ -364,29 +368,34 @@ def test_tiny_z1_has_its_result_on_a_line_of_its_own(saved):
 @pytest.mark.parametrize("lang", list(LANGUAGES))
 def test_batch_code_is_phone_width_and_in_the_pages_language(saved, lang):
     at = open_maths(saved, lang=lang)
-    code = at.code[0].value
-    assert t("maths.code_rows", lang) in code and "row by row" not in code.replace(t("maths.code_rows", "en"), "")
+    section = next(el.value for el in at.markdown if "```python" in el.value)
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert ("row by row" in code) == (lang == "en")  # the comments speak the page's language
     assert max(len(line) for line in code.splitlines()) <= 36  # no sideways scrolling at 390 px
     assert all(line.startswith("#") or "#" not in line for line in code.splitlines())  # comments on their own
+    assert "y_hat = softmax(theta)" in code
 
 
-def test_russian_headings_are_russian():
-    """Titles and headers of the Maths page in Russian: no English words left but names of functions."""
+def test_russian_headers_are_russian():
+    """Headers of the Maths page in Russian: no English words left but names of functions
+    (the lesson's own headings: tests/test_maths_lesson.py)."""
     allowed = {"softmax", "relu"}
-    ends = ("_title", "_header", "view_live", "view_tiny", "view_derivation")
-    for key in CATALOGUE:
-        if key.startswith("maths.") and key.endswith(ends):
-            text = re.sub(r"\{\w+\}", "", CATALOGUE[key]["ru"])  # placeholders are not words
-            words = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
-            assert words <= allowed, (key, words - allowed)
+    ends = ("_header", "view_live", "view_tiny", "view_derivation")
+    keys = [key for key in CATALOGUE if key.startswith("maths.") and key.endswith(ends)]
+    assert len(keys) >= 6
+    for key in keys:
+        text = re.sub(r"\{\w+\}", "", CATALOGUE[key]["ru"])  # placeholders are not words
+        words = {w.lower() for w in re.findall(r"[A-Za-z]{3,}", text)}
+        assert words <= allowed, (key, words - allowed)
 
 
 def test_tiny_values_on_the_whiteboard_never_read_zero():
-    assert mv.tex_num(2.34e-5) == r"2.3 \times 10^{-5}"
-    assert mv.tex_num(-1e-9) == r"-1.0 \times 10^{-9}"
-    assert mv.tex_num(0.0) == "0" and mv.tex_num(-0.0) == "0"
-    assert mv.tex_num(0.1234) == "0.123" and mv.tex_num(0.0004) == r"4.0 \times 10^{-4}"
-    assert r"\times" in mv.bmatrix(np.array([1e-6, 0.5]))
+    assert tex.number(2.34e-5, "en") == r"2.3\times 10^{-5}"
+    assert tex.number(-1e-9, "ru") == r"-1{,}0\times 10^{-9}"
+    assert tex.number(0.0, "en") == "0" and tex.number(-0.0, "ru") == "0"
+    assert tex.number(0.1234, "en") == "0.123" and tex.number(0.0004, "en") == r"4.0\times 10^{-4}"
+    assert r"\times" in tex.bmatrix(np.array([1e-6, 0.5]), "en")
+    assert tex.paren(-0.25, "ru") == "(-0{,}25)" and tex.paren(0.25, "ru") == "0{,}25"
 
 
 def test_russian_metrics_write_a_decimal_comma(saved):
@@ -394,3 +403,19 @@ def test_russian_metrics_write_a_decimal_comma(saved):
     loss = metric(at, "maths.loss", "ru")
     assert "," in loss and "." not in loss
     assert "." in metric(open_maths(saved, maths_view="live", maths_index=3), "maths.loss")
+
+
+def test_counts_in_captions_take_the_languages_plural_forms(saved, mnist):
+    at = open_maths(saved, lang="ru", maths_view="live", maths_index=3)
+    off = expected(saved, mnist, 3)[2].relu_off
+    captions = [c.value for c in at.caption]
+    assert t("maths.delta2_caption", "ru", count=off) in captions
+    assert any("для каждого из 24 скрытых нейронов" in c for c in captions)
+    assert any("Ниже строки 6 нейронов" in c for c in captions)
+    # the tiny network switches off one unit of three: singular in both languages
+    at = open_maths(saved, lang="ru", maths_view="tiny", tiny_stage=1)
+    assert any(c.value.startswith("1 скрытый нейрон выключен ReLU (z ≤ 0): нейрон 2.") for c in at.caption)
+    at = open_maths(saved, maths_view="tiny", tiny_stage=1)
+    assert any(c.value.startswith("1 hidden unit switched off by ReLU (z ≤ 0): unit 2.") for c in at.caption)
+    assert t("maths.delta2_caption", "ru", count=21).count("21 нейрона, выключенного") == 1
+    assert "у 3 нейронов, выключенных" in t("maths.delta2_caption", "ru", count=3)

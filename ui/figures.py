@@ -343,7 +343,7 @@ def signed_heatmap(
             zmin=-bound,
             zmax=bound,
             showscale=True,
-            colorbar=dict(thickness=10, tickformat=".1e"),
+            colorbar=dict(thickness=10, tickformat=".2~g"),  # 2, 0.5, 0.0003: not "2.0e+0"
             hovertemplate="%{y}, %{x}: %{z:.3e}<extra></extra>",
         )
     )
@@ -487,7 +487,7 @@ def signed_image_grid(images: list[np.ndarray], titles: list[str], *, cols: int 
 
     rows = -(-len(images) // cols)
     bound = max((float(np.abs(im).max()) for im in images), default=0.0) or 1.0
-    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.03, vertical_spacing=0.1)
+    fig = make_subplots(rows=rows, cols=cols, subplot_titles=titles, horizontal_spacing=0.03, vertical_spacing=0.16)
     for i, im in enumerate(images):
         fig.add_trace(
             go.Heatmap(z=im, colorscale="RdBu_r", zmid=0.0, zmin=-bound, zmax=bound, showscale=False, hoverinfo="skip"),
@@ -500,5 +500,5 @@ def signed_image_grid(images: list[np.ndarray], titles: list[str], *, cols: int 
         suffix = "" if i == 0 else str(i + 1)
         fig.update_layout({f"yaxis{suffix}": dict(scaleanchor=f"x{suffix}")})
     fig.update_annotations(font=dict(size=12, color=INK))
-    fig.update_layout(height=height, margin=dict(l=0, r=0, t=24, b=0), plot_bgcolor="rgba(0,0,0,0)")
+    fig.update_layout(height=height, margin=dict(l=0, r=0, t=40, b=0), plot_bgcolor="rgba(0,0,0,0)")  # two-line titles
     return fig

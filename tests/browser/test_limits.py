@@ -15,7 +15,7 @@ from mlp_core import MLP, model_to_bytes
 TYPED = [
     ("lr", "0", "Learning rate takes a number from 0.0001 to 1,000, not 0."),
     ("lr", "5000", "Learning rate takes a number from 0.0001 to 1,000, not 5,000."),
-    ("epochs", "-5", "Epochs takes a whole number from 1 to 200, not -5."),
+    ("epochs", "-5", "Epochs takes a whole number from 1 to 200, not \u22125."),
     ("n_train", "1", "Training images takes a whole number from 100 to 60,000, not 1."),
     ("hidden", "4096", "Hidden units takes a whole number from 1 to 1,024, not 4,096."),
     ("batch_size", "99999", "Batch size takes a whole number from 1 to 4,096, not 99,999."),

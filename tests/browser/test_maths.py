@@ -12,7 +12,8 @@ from playwright.sync_api import expect
 
 from ui.common import choice_key
 from ui.i18n import t
-from ui.maths_view import KEYS_VIEW
+from ui.maths import prose
+from ui.maths.shared import KEYS_VIEW
 
 # TeX commands that only show up as text when KaTeX failed to render a formula.
 RAW_TEX = re.compile(r"\\(?:begin|end|frac|operatorname|delta|theta|hat|partial|sum|top|circ|mathbb|times)\b|\$\$")
@@ -23,6 +24,11 @@ TEXT_WITHOUT_FORMULAS = """() => {
     main.querySelectorAll('.katex, .katex-display, [data-testid=stCode], code').forEach(e => e.remove());
     return main.textContent;
 }"""
+
+
+def heading(section: str, lang: str) -> str:
+    """The heading of a lesson section (its first line, "### ...")."""
+    return prose.source(section, lang).splitlines()[0].lstrip("# ")
 
 
 def show(page, view: str, lang: str) -> None:
@@ -95,13 +101,13 @@ def test_every_formula_renders(page, app_url, lang):
     set_language(page, lang, t("nav.maths", lang))
     expect(page.get_by_role("heading", name=t("nav.maths", lang)).first).to_be_visible()
 
-    expect(page.get_by_text(t("maths.d4_title", lang))).to_be_visible()
+    expect(page.get_by_text(heading("softmax-cross-entropy", lang))).to_be_visible()
     assert_formulas_render(page, 14)  # 11 display formulas and the shapes table's inline maths
     tall_shot(page, f"maths-derivation-{lang}-laptop")
 
     show(page, "live", lang)
     page.wait_for_selector(".js-plotly-plot")
-    expect(page.get_by_text(t("maths.check_header", lang))).to_be_visible()
+    expect(page.get_by_text(heading("check", lang))).to_be_visible()
     assert_formulas_render(page, 6)
     tall_shot(page, f"maths-live-{lang}-laptop")
 
