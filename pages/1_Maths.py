@@ -17,7 +17,7 @@ T = page_setup("nav.maths")
 state = get_state()
 saved, source = active_model(state)
 
-st.html(shared.PHONE_CSS)
+shared.page_style(T)
 st.title(T("nav.maths"))
 prose.show(T, "intro")
 view = shared.view_selector(state, T)

@@ -11,6 +11,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +31,9 @@ HAVE_CHROMIUM = Path(CHROMIUM).exists()
 LAPTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 SHOTS = ROOT / "artifacts" / "screenshots"
+# axe-core's rules for WCAG 2.0 and 2.1, levels A and AA.
+WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+AXE = Axe()
 
 
 def _free_port() -> int:
@@ -130,3 +134,10 @@ def set_number(page, key: str, value) -> None:
     box.press("Enter")
     wait_idle(page)
     assert box.input_value() == str(value)
+
+
+def axe_violations(page) -> list[tuple[str, str, list]]:
+    """axe-core's WCAG A/AA findings on the page as it stands: (rule, impact, the first
+    few elements with what is wrong with them); [] when there are none."""
+    found = AXE.run(page, options=WCAG_AA).response["violations"]
+    return [(v["id"], v["impact"], [(n["target"], n["failureSummary"]) for n in v["nodes"]][:3]) for v in found]

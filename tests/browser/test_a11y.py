@@ -7,20 +7,9 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
-from browser_helpers import LAPTOP, PHONE, open_page, set_language, set_number, wait_idle
-from playwright.sync_api import expect
+from browser_helpers import LAPTOP, PHONE, axe_violations, open_page, set_language, wait_idle
 
 from ui.i18n import t
-
-WCAG_AA = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
-AXE = Axe()
-
-
-def violations(page) -> list[tuple[str, str, list]]:
-    """axe-core's findings on the page as it stands: (rule, impact, first few elements)."""
-    found = AXE.run(page, options=WCAG_AA).response["violations"]
-    return [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in found]
 
 
 def go(page, app_url: str, path: str) -> None:
@@ -69,32 +58,17 @@ def test_every_page_passes_axe_and_needs_nothing_from_outside(offline_page, app_
         if size == PHONE:  # ... and stays open until folded again
             page.locator("[data-testid=stSidebarCollapseButton] button").click()
             page.locator("[data-testid=stSidebar][data-collapsed=true]").wait_for()
-    found = {"Home": violations(page)}
+    found = {"Home": axe_violations(page)}
     for path in ("Maths", "Train", "Draw"):
         go(page, app_url, path)
-        found[path] = violations(page)
+        found[path] = axe_violations(page)
     for view in ("maths.view_live", "maths.view_tiny"):
         go(page, app_url, "Maths")
         page.get_by_role("radio", name=t(view, lang)).click()
         wait_idle(page)
         page.wait_for_timeout(500)
-        found[view] = violations(page)
+        found[view] = axe_violations(page)
     problems = [f"{where}: {rule} ({impact}) at {nodes}" for where, v in found.items() for rule, impact, nodes in v]
     assert problems == [], "\n".join(problems)
     assert outside == [], "requests to outside servers"
     assert [f for f in failed if "/_stcore/" not in f] == []
-
-
-def test_a_finished_run_passes_axe(page, app_url):
-    """The Train page's most crowded state: a finished run with its charts, confusion
-    matrix, mistakes gallery and weights."""
-    open_page(page, app_url, "Train")
-    set_number(page, "train_w_n_train", 500)
-    set_number(page, "train_w_epochs", 1)
-    page.locator(".st-key-train_start button").click()
-    expect(page.get_by_text("Run 1 finished")).to_be_visible(timeout=120_000)
-    wait_idle(page)
-    for tab in ("train.tab_confusion", "train.tab_mistakes", "train.tab_weights"):
-        page.get_by_role("tab", name=t(tab, "en")).click()
-        page.wait_for_timeout(300)
-        assert violations(page) == [], tab

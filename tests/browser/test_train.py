@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import time
 
-from browser_helpers import LAPTOP, PHONE, open_page, set_language, set_number, shot, wait_idle
+from browser_helpers import LAPTOP, PHONE, axe_violations, open_page, set_language, set_number, shot, wait_idle
 from playwright.sync_api import expect
 
 from mlp_core import load_model
@@ -107,15 +107,18 @@ def test_train_live_pause_resume_download(page, app_url, tmp_path):
         page.locator("[data-testid=stSidebar]").get_by_text(re.compile(r"Run \d+, trained in this lab"))
     ).to_be_visible()
     shot_all(page, "train-after-laptop")
+    assert axe_violations(page) == [], "a finished run: its charts and confusion matrix"
     page.get_by_role("tab", name="Mistakes").click()
     mistakes = page.get_by_role("tabpanel", name="Mistakes")
     mistakes.locator("img").first.wait_for()
     expect(mistakes.locator("img")).to_have_count(24)
     assert "→" in mistakes.inner_text()
     shot_all(page, "train-mistakes-laptop")
+    assert axe_violations(page) == [], "the mistakes gallery"
     page.get_by_role("tab", name="First-layer weights").click()
     page.get_by_text("unit 15", exact=True).wait_for()
     shot_all(page, "train-weights-laptop")
+    assert axe_violations(page) == [], "the weights"
 
     with page.expect_download() as info:
         click(page, "train_download")

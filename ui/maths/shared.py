@@ -4,6 +4,7 @@ are kept in LabState: widget keys are dropped on a page switch."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pandas as pd
@@ -23,13 +24,51 @@ LEARNING_RATES = (0.001, 0.01, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0)
 CHART = {"displayModeBar": False}
 
 # KaTeX's display size (1.21em) makes matrices wider than a phone; there they get the text's
-# size, and whatever is still wider scrolls sideways instead of being cut off.
+# size, and whatever is still wider scrolls sideways instead of being cut off. The side
+# padding holds KaTeX's few pixels of glyph overhang, which would otherwise scroll too.
 PHONE_CSS = """<style>
 @media (max-width: 640px) {
   [data-testid=stMain] .katex-display > .katex { font-size: 1em; }
 }
-[data-testid=stMain] .katex-display { overflow-x: auto; overflow-y: hidden; padding: 2px 0; }
+[data-testid=stMain] .katex-display { overflow-x: auto; overflow-y: hidden; padding: 2px 6px; }
 </style>"""
+
+# A formula wider than the screen scrolls sideways; a keyboard can scroll it only if it can
+# take the focus (WCAG 2.1.1). KaTeX renders in the browser, so the page marks such formulas
+# there, as they appear and whenever the window is resized: focusable, a named region.
+FOCUSABLE_FORMULAS_JS = """<script>
+(() => {
+  const label = %s;
+  const mark = () => document.querySelectorAll("[data-testid=stMain] .katex-display").forEach((el) => {
+    if (el.scrollWidth > el.clientWidth) {
+      if (el.getAttribute("tabindex") !== "0") {
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("role", "region");
+        el.setAttribute("aria-label", label);
+      }
+    } else if (el.hasAttribute("tabindex")) {
+      el.removeAttribute("tabindex");
+      el.removeAttribute("role");
+      el.removeAttribute("aria-label");
+    }
+  });
+  window.formulaLabel = label;
+  if (!window.formulaObserver) {
+    let queued = false;
+    const later = () => { if (!queued) { queued = true; requestAnimationFrame(() => { queued = false; mark(); }); } };
+    window.formulaObserver = new MutationObserver(later);
+    window.formulaObserver.observe(document.body, { childList: true, subtree: true });
+    window.addEventListener("resize", later);
+  }
+  mark();
+})();
+</script>"""
+
+
+def page_style(T: Translator) -> None:
+    """The page's CSS, and the script that lets the keyboard scroll a formula wider than the screen."""
+    st.html(PHONE_CSS)
+    st.html(FOCUSABLE_FORMULAS_JS % json.dumps(T("maths.formula_region")), unsafe_allow_javascript=True)
 
 
 def keep(attr: str, key: str) -> None:
