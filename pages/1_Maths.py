@@ -49,13 +49,14 @@ elif view == "live":
     real_digit.step_result(T, sgd_step(saved.model, x, label, lr), label)
 
 else:
-    lr = tiny.tiny_controls(T, state)
-    model = tiny.current_tiny(state)
-    w = tiny_walk(model)
-    tiny.tiny_given(T, state, w, lr)
-    if state.tiny_stage >= 1:
-        tiny.tiny_forward(T, w)
-    if state.tiny_stage >= 2:
-        tiny.tiny_backward(T, w)
-    if state.tiny_stage >= 3:
-        tiny.tiny_update(T, w, sgd_step(model, TINY_X, TINY_LABEL, lr))
+    with st.container(key="tiny_round"):  # the step bar sticks within it
+        lr = tiny.tiny_controls(T, state)
+        model = tiny.current_tiny(state)
+        w = tiny_walk(model)
+        tiny.tiny_given(T, state, w, lr)
+        if state.tiny_stage >= 1:
+            tiny.tiny_forward(T, w)
+        if state.tiny_stage >= 2:
+            tiny.tiny_backward(T, w)
+        if state.tiny_stage >= 3:
+            tiny.tiny_update(T, w, sgd_step(model, TINY_X, TINY_LABEL, lr))

@@ -26,11 +26,17 @@ CHART = {"displayModeBar": False}
 # KaTeX's display size (1.21em) makes matrices wider than a phone; there they get the text's
 # size, and whatever is still wider scrolls sideways instead of being cut off. The side
 # padding holds KaTeX's few pixels of glyph overhang, which would otherwise scroll too.
+# The tiny network's step buttons stay under the page's header while its round is read,
+# so a step never means scrolling back up (the page wraps the round in one container).
 PHONE_CSS = """<style>
 @media (max-width: 640px) {
   [data-testid=stMain] .katex-display > .katex { font-size: 1em; }
 }
 [data-testid=stMain] .katex-display { overflow-x: auto; overflow-y: hidden; padding: 2px 6px; }
+[data-testid=stLayoutWrapper]:has(> .st-key-tiny_bar) {
+  position: sticky; top: 3.75rem; z-index: 50; background: #ffffff;
+  padding: 0.4rem 0; border-bottom: 1px solid #e5e7eb;
+}
 </style>"""
 
 # A formula wider than the screen scrolls sideways; a keyboard can scroll it only if it can

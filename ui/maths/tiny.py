@@ -57,18 +57,18 @@ def tiny_controls(T: Translator, state: LabState) -> float:
         "tiny_backward": (_tiny_stage, (2,)),
         "tiny_update": (_tiny_stage, (3,)),
     }
-    columns = st.columns(4)
-    for column, (key, (on_click, args)) in zip(columns, actions.items(), strict=False):
-        column.button(
-            T(KEYS_TINY_BUTTON[key]),
-            key=key,
-            on_click=on_click,
-            args=args,
-            disabled=key != next_button,
-            type="primary" if key == next_button else "secondary",
-            width="stretch",
-        )
-    columns[3].button(T("maths.tiny_reset"), key="tiny_reset", on_click=_tiny_reset, width="stretch")
+    # One bar that stays in view (CSS in shared.PHONE_CSS) while a round is read below it.
+    with st.container(horizontal=True, gap="small", key="tiny_bar"):
+        for key, (on_click, args) in actions.items():
+            st.button(
+                T(KEYS_TINY_BUTTON[key]),
+                key=key,
+                on_click=on_click,
+                args=args,
+                disabled=key != next_button,
+                type="primary" if key == next_button else "secondary",
+            )
+        st.button(T("maths.tiny_reset"), key="tiny_reset", on_click=_tiny_reset)
     if state.tiny_lr not in LEARNING_RATES:
         state.tiny_lr = 0.5
     with st.columns(2)[0]:
