@@ -73,6 +73,7 @@ KEYS_CONTROL = {
 }
 KEYS_RANGE = {False: "train.range_number", True: "train.range_whole"}  # by Limit.integer: what a control takes
 KEYS_RUN_BUTTON = {"start": "train.start", "pause": "train.pause", "resume": "train.resume", "reset": "train.reset"}
+KEYS_CURVES_ALT = {"loss": "train.loss_alt", "accuracy": "train.accuracy_alt"}  # what the charts say aloud
 KEYS_CONFIRM = {RUNNING: "train.confirm_running", PAUSED: "train.confirm_paused"}  # Start over an unfinished run
 KEYS_QUOTA = {
     "runs": "lab.quota_runs",
@@ -215,19 +216,24 @@ def draw_live(state: LabState, T: Translator, view: RunView | None) -> None:
     with ch1:
         st.markdown(f"**{T('train.chart_loss')}**")
         fig = epoch_curves(loss_lines, x_title=T("train.epoch"), y_title=T("train.loss"), epochs=n_epochs)
-        show_chart(T, fig, key="train_chart_loss", width="stretch")
+        show_chart(T, fig, key="train_chart_loss", width="stretch", alt=curves_alt(history, "loss", T))
     with ch2:
         st.markdown(f"**{T('train.chart_accuracy')}**")
         fig = epoch_curves(
             acc_lines, x_title=T("train.epoch"), y_title=T("train.accuracy"), epochs=n_epochs, percent=True
         )
-        show_chart(T, fig, key="train_chart_accuracy", width="stretch")
+        show_chart(T, fig, key="train_chart_accuracy", width="stretch", alt=curves_alt(history, "accuracy", T))
     with ch3:
         st.markdown(f"**{T('train.chart_batches')}**")
         losses = list(view.recent_losses) if view is not None else []
         first = view.first_recent_batch if view is not None else 1
         fig = batch_loss_curve(first, losses, name=T("train.loss"), x_title=T("train.batch"))
-        show_chart(T, fig, key="train_chart_batches", width="stretch")
+        alt = (
+            T("train.batches_alt", count=len(losses), loss=loss_text(losses[-1], T))
+            if losses
+            else T("train.no_epochs_alt")
+        )
+        show_chart(T, fig, key="train_chart_batches", width="stretch", alt=alt)
 
 
 def draw_status(state: LabState, T: Translator, view: RunView) -> None:
@@ -350,7 +356,9 @@ def draw_inside(state: LabState, T: Translator, view: RunView | None, data) -> N
     with tab_cm:
         cm = confusion_matrix(data.y_test, result.predictions)
         fig = confusion_figure(cm, x_title=T("train.predicted"), y_title=T("train.true"))
-        show_chart(T, fig, key="train_confusion", width="stretch")
+        show_chart(
+            T, fig, key="train_confusion", width="stretch", config={"displayModeBar": False}, alt=confusion_alt(cm, T)
+        )
         st.caption(T("train.confusion_text"))
     with tab_wrong:
         idx = most_confident_mistakes(data.y_test, result, MISTAKES_SHOWN)
@@ -553,6 +561,36 @@ def run_lines(history, metric: str, T: Translator) -> list[dict]:
             symbol="square",
         ),
     ]
+
+
+def curves_alt(history, metric: str, T: Translator) -> str:
+    """What a screen reader says for a chart of per-epoch curves: the latest figures."""
+    if not history:
+        return T("train.no_epochs_alt")
+    last = history[-1]
+    if metric == "loss":
+        train, test = loss_text(last["train_loss"], T), loss_text(last["test_loss"], T)
+    else:
+        train, test = (numbers.percent(last[f"{side}_accuracy"], T.lang) for side in ("train", "test"))
+    return T(KEYS_CURVES_ALT[metric], epoch=last["epoch"], train=train, test=test)
+
+
+def confusion_alt(cm: np.ndarray, T: Translator) -> str:
+    """The confusion matrix in a sentence: right and wrong, and the commonest mistake."""
+    off = cm.copy()
+    np.fill_diagonal(off, 0)
+    right, wrong = int(np.trace(cm)), int(off.sum())
+    if wrong == 0:
+        return T("train.confusion_alt_none", right=numbers.integer(right, T.lang))
+    true, pred = np.unravel_index(int(np.argmax(off)), off.shape)
+    return T(
+        "train.confusion_alt",
+        right=numbers.integer(right, T.lang),
+        wrong=numbers.integer(wrong, T.lang),
+        true=int(true),
+        pred=int(pred),
+        count=int(off[true, pred]),
+    )
 
 
 def overlay_lines(state: LabState, metric: str, T: Translator) -> list[dict]:
