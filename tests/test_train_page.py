@@ -781,3 +781,18 @@ def test_an_uploaded_files_name_is_plain_text_on_every_page(name):
         marked = [shown.markdown, shown.caption, shown.success, shown.info, shown.warning, shown.error,
                   shown.sidebar.markdown, shown.sidebar.caption]  # fmt: skip
         assert not any("127.0.0.1" in texts(e) or "example.com" in texts(e) for e in marked), page
+
+
+def test_charts_say_their_figures_to_screen_readers():
+    en, ru = Translator("en"), Translator("ru")
+    cm = np.diag([980, 1130, 1000, 1000, 980, 890, 950, 1020, 970, 1000])
+    cm[4, 9], cm[7, 2] = 3, 1
+    assert tv.confusion_alt(cm, en) == (
+        "Confusion matrix of the test images: 9,920 read right, 4 wrong; the commonest mistake, a 4 read as 9, 3 times."
+    )
+    assert "4 читается как 9 — 3 раза" in tv.confusion_alt(cm, ru)
+    assert tv.confusion_alt(np.diag([5, 5]), en) == "Confusion matrix of the test images: all 10 read right."
+    history = [{"epoch": 2, "train_loss": 0.19312, "test_loss": 0.2, "train_accuracy": 0.95, "test_accuracy": 0.9444}]
+    spoken = tv.curves_alt(history, "accuracy", ru)
+    assert spoken == "Точность по эпохам; после эпохи 2: обучение 95,00\u00a0%, тест 94,44\u00a0%."
+    assert tv.curves_alt([], "loss", en) == "No figures yet: the run has not finished an epoch."
