@@ -126,6 +126,22 @@ def test_page_renders_with_presets_and_controls(lang):
     assert re.fullmatch(r"[A-Za-z0-9_-]{22}", at.query_params["lab"])  # the lab's link
 
 
+# The seed notebook's settings, as its cells set them (the Original preset's controls).
+NOTEBOOK_SETTINGS = {
+    "hidden": 128,
+    "lr": 0.5,
+    "batch_size": 256,
+    "epochs": 50,
+    "optimizer": "sgd",
+    "init": "seed_uniform",
+    "biases": False,
+    "shuffle": False,
+    "l2": 0.0,
+    "n_train": 60000,
+    "seed": 42,
+}
+
+
 def test_original_preset_fills_the_notebooks_values():
     at = open_train()
     at.button(key="train_preset_fast").click().run()
@@ -134,20 +150,7 @@ def test_original_preset_fills_the_notebooks_values():
     assert widget(at, "optimizer").value == fast.optimizer and widget(at, "biases").value is fast.biases
     assert widget(at, "init").value == fast.init != "seed_uniform"
     at.button(key="train_preset_original").click().run()
-    expected = dict(
-        hidden=128,
-        lr=0.5,
-        batch_size=256,
-        epochs=50,
-        optimizer="sgd",
-        init="seed_uniform",
-        biases=False,
-        shuffle=False,
-        l2=0.0,
-        n_train=60000,
-        seed=42,
-    )
-    assert {name: widget(at, name).value for name in expected} == expected
+    assert {name: widget(at, name).value for name in NOTEBOOK_SETTINGS} == NOTEBOOK_SETTINGS
     assert lab(at).train_settings["lr"] == 0.5
     # Any control changed makes the settings custom; the preset they came from stays the base.
     set_control(at, "hidden", 64)
