@@ -152,6 +152,7 @@ def test_an_ended_run_keeps_only_its_weights_and_a_paused_one_leaves_memory_when
     runs.watch(store.new_lab())  # any page of any lab lets idle runs go
     assert (lab, paused) not in runs._jobs
     assert runs.view(lab, paused).status == PAUSED  # still there, from the store
+    runs.idle_pause_s = 3600  # resumed, it trains on however long a loaded machine takes
     assert runs.resume(lab, paused)
     assert runs.wait(lab, paused).status == FINISHED
 
