@@ -40,7 +40,7 @@ from mlp_core import load_mnist, load_model  # noqa: E402
 from mlp_core.calibrate import confident_wrong, ece, scaled_proba  # noqa: E402
 from mlp_core.drawn import CANVAS, font_digit, lead_in_one, stroke_digit, to_28  # noqa: E402
 from mlp_core.io import DEFAULT_MODEL_PATH, SavedModel  # noqa: E402
-from mlp_core.sketches import draw_digit  # noqa: E402
+from mlp_core.sketches import _line, draw_digit  # noqa: E402
 
 # The last commit whose bundled model was the 784-256-10 robust one.
 OLD_MODEL = "be7105d:mlp_core/assets/default_model.npz"
@@ -94,11 +94,10 @@ def drawing_set(seed: int = SEED) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def the_lead_in_one() -> np.ndarray:
-    """One tidy lead-in 1, drawn big in the canvas's middle with a medium pen, as (784,) uint8."""
-    from mlp_core.drawn import LEAD_IN_ONES
-
-    rng = np.random.default_rng(0)
-    image = draw_digit(1, rng, height=200, pen=14, centre=(140, 140), mess=0.3, styles=LEAD_IN_ONES[:1])
+    """One clean lead-in 1 with a slanted stem (a long up-stroke from the left, then the stem), drawn
+    big in the canvas's middle with a medium pen, as (784,) uint8. The old model reads it as 7."""
+    style = [_line((0.0, 0.4), (0.7, 0.0), (0.45, 1.0))]
+    image = draw_digit(1, np.random.default_rng(0), height=200, pen=14, centre=(140, 140), mess=0.0, styles=[style])
     return to_28(image).reshape(-1)
 
 

@@ -53,12 +53,12 @@ DEFAULT = AugmentSettings()
 # and thin pens, wobbly strokes. Simard et al.'s elastic field (alpha 34, sigma 4 on 29x29
 # digits) on top of wider affine ranges.
 HANDWRITING = AugmentSettings(
-    rotate_deg=15.0,
+    rotate_deg=12.0,
     scale=0.12,
-    aspect=0.25,
-    shear=0.3,
+    aspect=0.2,
+    shear=0.25,
     shift=2.0,
-    thickness=0.8,
+    thickness=0.7,
     p_thickness=0.6,
     elastic_alpha=34.0,
     elastic_sigma=4.0,

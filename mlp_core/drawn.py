@@ -11,8 +11,9 @@ Draw page's own preprocessing (:func:`mlp_core.preprocess.canvas_to_mnist`):
   turn and weight (an outline stroke thickens it);
 - **strokes**: pen drawings (:mod:`mlp_core.sketches`) in more writers' styles,
   among them the 1 with a long lead-in stroke;
-- **blocky**: a digit shrunk to 8x8 with 17 grey levels and blown up again
-  with square pixels, like the UCI/scikit-learn digits scanned at low resolution.
+- **blocky**: an MNIST training digit redrawn as the UCI/scikit-learn digits
+  were scanned (a 32x32 bitmap counted in 4x4 blocks: 8x8 pixels with 17 grey
+  levels) and blown up again with square pixels.
 
 ``python -m mlp_core.drawn`` writes ``assets/drawn_digits.npz``, the extra
 training digits the ``extra_digits`` setting mixes in (the recipe, its fonts and
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
+from scipy import ndimage
 
 from .preprocess import canvas_to_mnist
 from .sketches import Stroke, _arc, _join, _line, draw_digit
@@ -68,6 +70,10 @@ MORE_SHAPES: dict[int, list[list[Stroke]]] = {
         [_line((0.05, 0.55), (0.6, 0.0), (0.58, 1.0))],
         [_line((0.2, 0.35), (0.58, 0.0), (0.6, 1.0))],
         [_join(_arc(0.3, 0.42, 0.12, 0.1, 200, 90, 8), _line((0.3, 0.32), (0.6, 0.0), (0.6, 1.0)))],
+        # with the stem slanted as well: the ones MNIST-trained networks take for 7s
+        [_line((0.0, 0.4), (0.7, 0.0), (0.45, 1.0))],
+        [_line((0.05, 0.35), (0.75, 0.0), (0.55, 1.0))],
+        [_line((0.15, 0.45), (0.6, 0.0), (0.5, 1.0))],
     ],
     4: [[_line((0.6, 1.0), (0.6, 0.0), (0.05, 0.65), (0.95, 0.65))]],
     7: [[_line((0.05, 0.15), (0.3, 0.0), (0.6, 0.08), (0.95, 0.0), (0.45, 1.0))]],
@@ -117,13 +123,13 @@ def lead_in_one(rng: np.random.Generator, canvas: int = CANVAS) -> np.ndarray:
     return draw_digit(1, rng, canvas=canvas, mess=float(rng.uniform(0.4, 1.5)), styles=LEAD_IN_ONES)
 
 
-def blocky(image: np.ndarray, side: int = 8, levels: int = 16, canvas: int = CANVAS) -> np.ndarray:
+def blocky(image: np.ndarray, bold: int = 0, canvas: int = CANVAS) -> np.ndarray:
     """A grey digit (any size, ink high, uint8 or floats in [0, 1]) -> (canvas, canvas) uint8 grey,
-    as if scanned at ``side`` x ``side`` with ``levels`` + 1 grey levels and shown with square pixels:
-    the ink's bounding box, made square, area-averaged down, rounded, blown up by nearest neighbour."""
-    ink = np.asarray(image, dtype=np.float32)
-    if ink.dtype.kind != "f" or ink.max() > 1:
-        ink = ink / 255
+    scanned the way the UCI digits were: the ink's bounding box, made square, drawn as a 32x32
+    black-and-white bitmap (strokes widened by ``bold`` pixels), then each 4x4 block counted (17 grey
+    levels) and shown with square pixels: blocky, low-resolution handwriting."""
+    ink = np.asarray(image)
+    ink = ink.astype(np.float32) / 255 if ink.dtype == np.uint8 else ink.astype(np.float32)
     rows, cols = np.flatnonzero(ink.max(axis=1) > 0.1), np.flatnonzero(ink.max(axis=0) > 0.1)
     if not len(rows):
         raise ValueError("the image has no ink")
@@ -132,13 +138,13 @@ def blocky(image: np.ndarray, side: int = 8, levels: int = 16, canvas: int = CAN
     n = max(h, w)
     square = np.zeros((n, n), np.float32)
     square[(n - h) // 2 : (n - h) // 2 + h, (n - w) // 2 : (n - w) // 2 + w] = crop
-    small = np.asarray(Image.fromarray(square, mode="F").resize((side, side), Image.Resampling.BOX))
-    small = np.round(np.clip(small, 0, 1) * levels) / levels
-    cell = canvas // (side + 2)  # a one-cell margin on each side
-    big = np.kron(small, np.ones((cell, cell), np.float32))
+    bitmap = np.asarray(Image.fromarray(square, mode="F").resize((32, 32), Image.Resampling.BILINEAR)) > 0.35
+    if bold:
+        bitmap = ndimage.binary_dilation(bitmap, iterations=int(bold))
+    small = bitmap.reshape(8, 4, 8, 4).mean(axis=(1, 3), dtype=np.float32)  # 0, 1/16, ..., 1
+    cell = canvas // 10  # a one-cell margin on each side
     out = np.zeros((canvas, canvas), np.uint8)
-    top = (canvas - big.shape[0]) // 2
-    out[top : top + big.shape[0], top : top + big.shape[1]] = np.round(big * 255).astype(np.uint8)
+    out[cell : 9 * cell, cell : 9 * cell] = np.round(np.kron(small, np.ones((cell, cell), np.float32)) * 255)
     return out
 
 
@@ -172,7 +178,7 @@ def make_set(
         add(lead_in_one(rng), 1, 2)
     src, src_labels = blocky_from
     for img, label in zip(src, src_labels, strict=True):
-        add(blocky(img), int(label), 3)
+        add(blocky(img, bold=int(rng.integers(0, 3))), int(label), 3)
     return np.stack(images), np.array(labels, np.uint8), np.array(kinds, np.uint8)
 
 
@@ -186,7 +192,7 @@ def build_extra(seed: int = 2026, holdout_from: int = 55_000) -> dict[str, np.nd
     mnist = load_mnist()
     fonts = font_paths()
     rng = np.random.default_rng(seed)
-    pick = rng.choice(holdout_from, 3000, replace=False)
+    pick = rng.choice(holdout_from, 4000, replace=False)
     pick_cal = holdout_from + rng.choice(len(mnist.y_train) - holdout_from, 600, replace=False)
     side = 28
     train = make_set(rng, fonts, len(fonts) * 10 * 15, 3000, 600,
