@@ -292,6 +292,8 @@ def run_evaluate(args: argparse.Namespace, parser: argparse.ArgumentParser, argv
         print(f"Trained with: {printable(saved.meta['command'])}")
     if saved.history_dropped:
         print(f"Note: the file's training history was left out: {printable(saved.history_dropped)}.", file=sys.stderr)
+    if model.temperature != 1:
+        print(f"Confidence temperature: {model.temperature:.3f}")
     print(f"Test loss: {result.loss:.4f}")
     print(f"Accuracy on test dataset: {result.accuracy:.4f}")
     return 0
