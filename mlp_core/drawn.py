@@ -155,12 +155,17 @@ def to_28(image: np.ndarray) -> np.ndarray | None:
 
 
 def make_set(
-    rng: np.random.Generator, fonts: list[Path], n_fonts: int, n_strokes: int, n_lead_in: int, blocky_from: np.ndarray
+    rng: np.random.Generator,
+    fonts: list[Path],
+    n_fonts: int,
+    n_strokes: int,
+    n_lead_in: int,
+    blocky_from: tuple[np.ndarray, np.ndarray],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(N, 28, 28) uint8 images, their (N,) labels and (N,) kinds (0 fonts, 1 strokes, 2 lead-in 1s,
     3 blocky): ``n_fonts`` font digits (fonts and digits in turn), ``n_strokes`` pen digits, ``n_lead_in``
-    lead-in 1s, and one blocky copy of every image of ``blocky_from`` ((M, 28, 28) uint8 with labels in
-    a second array: pass ``(images, labels)``)."""
+    lead-in 1s, and one blocky copy of every image of ``blocky_from``, a pair of (M, 28, 28) uint8
+    images and their (M,) labels. A drawing the preprocessing finds nothing in is left out."""
     images, labels, kinds = [], [], []
 
     def add(img: np.ndarray, label: int, kind: int) -> None:
