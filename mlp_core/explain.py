@@ -65,8 +65,8 @@ def contributions(model: MLP, x: np.ndarray, cls: int, z: np.ndarray | None = No
     x = np.asarray(x, dtype=model.dtype).reshape(-1)
     if z is None:
         z = x @ model.W_h + (model.b_h if model.b_h is not None else 0)  # (784,) @ (784, H) -> (H,)
-    on = z > 0  # (H,) hidden units that pass their input on
-    g = model.W_h[:, on] @ model.W_o[on, cls]  # (784, H_on) @ (H_on,) -> (784,) = dtheta_c/dx
+    w = np.where(z > 0, model.W_o[:, cls], 0)  # (H,) the units switched on pass W_o[j, c] on, the rest 0
+    g = model.W_h @ w  # (784, H) @ (H,) -> (784,) = dtheta_c/dx (no copy of the switched-on columns)
     return x * g
 
 
