@@ -14,6 +14,7 @@ INITS = ("seed_uniform", "xavier", "he")
 DTYPES = ("float32", "float64")
 SCHEDULES = ("constant", "cosine")
 TRAIN_METRICS = ("full", "running")
+AUGMENT_STYLES = ("standard", "handwriting")  # mlp_core.augment.STYLES
 
 
 def _is_int(v: Any) -> bool:
@@ -126,6 +127,10 @@ class TrainConfig:
     warmup_epochs: float = 0.0  # linear warm-up from 0 to lr over this many epochs
     final_lr_frac: float = 0.0  # cosine: the learning rate at the end, as a fraction of lr
     augment: bool = False  # random shifts, rotations, scale and stroke changes per batch
+    # "standard" (the above) or "handwriting" (wider ranges and elastic distortions), with augment
+    augment_style: str = "standard"
+    # also train on the bundled non-MNIST digits (fonts, pen strokes, blocky scans: mlp_core.drawn)
+    extra_digits: bool = False
     train_size: int = 0  # use the first N training images; 0 means all
     seed: int = 42  # seeds the weights (legacy RandomState, as the notebook) and the shuffling
     dtype: str = "float64"  # "float64" reproduces the notebook; "float32" is about twice as fast
@@ -155,6 +160,8 @@ class TrainConfig:
             "a number from 0 to epochs",
         )
         need(isinstance(self.augment, bool), "augment", "true or false")
+        need(self.augment_style in AUGMENT_STYLES, "augment_style", f"one of {', '.join(AUGMENT_STYLES)}")
+        need(isinstance(self.extra_digits, bool), "extra_digits", "true or false")
         need(self.dtype in DTYPES, "dtype", f"one of {', '.join(DTYPES)}")
         need(self.train_metric in TRAIN_METRICS, "train_metric", f"one of {', '.join(TRAIN_METRICS)}")
         need(isinstance(self.nominal_divisor, bool), "nominal_divisor", "true or false")
@@ -200,7 +207,9 @@ class TrainConfig:
     def robust(cls, **overrides: Any) -> TrainConfig:
         """The fast recipe made for real drawings: 256 hidden units with biases,
         smaller batches and 20 epochs on augmented digits (random shifts,
-        rotations, scale and stroke changes). The bundled default model."""
+        rotations, scale and stroke changes). The bundled default model is this preset
+        made wider (800 hidden units), with the handwriting augmentation style and the
+        extra digits (the command is in mlp_core/assets/README.md)."""
         base = dataclasses.asdict(cls.fast())
         base.update(
             hidden=256,

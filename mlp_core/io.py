@@ -13,6 +13,8 @@ key                shape           contents
 ``config_json``    (n,) uint8      optional UTF-8 JSON of the TrainConfig
 ``history_json``   (n,) uint8      optional UTF-8 JSON list of epoch records
 ``meta_json``      (n,) uint8      optional UTF-8 JSON object (name, created, ...)
+``temperature``    ()              optional float64 > 0: the softmax temperature that
+                                   calibrates the shown confidence (1 when absent)
 =================  ==============  ==============================================
 
 Loading treats every file as hostile (files are uploaded by anyone on a shared
@@ -48,7 +50,8 @@ DEFAULT_MODEL_PATH = Path(__file__).resolve().parent / "assets" / "default_model
 WEIGHT_KEYS = ("W_h", "W_o")
 BIAS_KEYS = ("b_h", "b_o")
 JSON_KEYS = ("config_json", "history_json", "meta_json")
-ALLOWED_KEYS = ("format_version", *WEIGHT_KEYS, *BIAS_KEYS, *JSON_KEYS)
+TEMPERATURE_KEY = "temperature"
+ALLOWED_KEYS = ("format_version", *WEIGHT_KEYS, *BIAS_KEYS, *JSON_KEYS, TEMPERATURE_KEY)
 REQUIRED_KEYS = ("format_version", *WEIGHT_KEYS)
 
 MAX_FILE_BYTES = 64 * 2**20  # the largest model (H = 4096, float64) is about 26 MB
@@ -59,6 +62,7 @@ RATIO_FLOOR = 2**20  # small members (e.g. all-zero biases) may compress very we
 MAX_CENTRAL_DIRECTORY = 64 * 2**10  # bytes; ours is under 1 KB
 ZIP_MEMBER_SIGNATURE = b"PK\x03\x04"  # how every zip with members starts
 MAX_HIDDEN = int(LIMITS["hidden"].high)  # the widest network TrainConfig builds
+TEMPERATURE_RANGE = (0.01, 100.0)  # a file's temperature outside this is refused
 
 HINT = "Download a model from the Train page and upload that file."
 # The figures of an epoch record (EpochRecord.to_dict()) and the values they can take.
@@ -119,8 +123,14 @@ class SavedModel:
     history_dropped: str = ""
 
     def predict_proba(self, x: np.ndarray) -> np.ndarray:
-        """(N, 784) images (uint8 or floats in [0, 1]) -> (N, 10) probabilities."""
+        """(N, 784) images (uint8 or floats in [0, 1]) -> (N, 10) probabilities (the network's
+        own softmax, not scaled by the temperature)."""
         return self.model.predict_proba(x)
+
+    @property
+    def temperature(self) -> float:
+        """The softmax temperature that calibrates the model's confidence (1: none)."""
+        return self.model.temperature
 
     @property
     def test_accuracy(self) -> float | None:
@@ -160,6 +170,11 @@ def model_to_bytes(
     for name, value in model.params().items():
         arrays[name] = np.asarray(value)
     _check_model_arrays(arrays, ValueError)
+    if model.temperature != 1:  # a file without one means 1, as every file before it
+        t = float(model.temperature)
+        if not TEMPERATURE_RANGE[0] <= t <= TEMPERATURE_RANGE[1]:
+            raise ValueError(f"temperature {t!r} is outside {TEMPERATURE_RANGE}")
+        arrays[TEMPERATURE_KEY] = np.array(t, dtype=np.float64)
     if config is not None:
         arrays["config_json"] = _json_bytes(config.to_dict())
     if history is not None:
@@ -380,6 +395,9 @@ def _check_headers(headers: dict[str, tuple[tuple[int, ...], bool, np.dtype]], m
                 raise _bad(f"{name} has dtype {found}, but weights must be float32 or float64", "bad_numbers")
         elif name == "format_version":
             continue  # checked by _check_version
+        elif name == TEMPERATURE_KEY:
+            if dtype.kind != "f" or dtype.itemsize not in (4, 8) or shape != ():
+                raise _bad("its temperature is not a single floating-point number", "bad_numbers")
         elif dtype != np.uint8 or len(shape) != 1 or shape[0] > MAX_JSON_BYTES:
             raise _bad(f"{name} is not UTF-8 text of at most {MAX_JSON_BYTES // 2**20} MB", "bad_settings")
 
@@ -430,6 +448,12 @@ def _build(arrays: dict[str, np.ndarray]) -> SavedModel:
         if name in arrays and not np.isfinite(arrays[name]).all():
             raise _bad(f"{name} contains NaN or infinite values", "bad_numbers")
     model = MLP(**{k: arrays[k] for k in (*WEIGHT_KEYS, *BIAS_KEYS) if k in arrays})
+    if TEMPERATURE_KEY in arrays:
+        t = float(arrays[TEMPERATURE_KEY][()])
+        if not TEMPERATURE_RANGE[0] <= t <= TEMPERATURE_RANGE[1]:  # also refuses NaN
+            low, high = TEMPERATURE_RANGE
+            raise _bad(f"its temperature {t!r} is not a number from {low:g} to {high:g}", "bad_numbers")
+        model.temperature = t
 
     config = None
     if "config_json" in arrays:

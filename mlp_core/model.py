@@ -63,6 +63,9 @@ class MLP:
         self.W_o = W_o
         self.b_h = b_h
         self.b_o = b_o
+        # Softmax temperature for showing confidence (mlp_core.calibrate): not trained, and
+        # never used by forward(); 1 leaves the probabilities as they are.
+        self.temperature = 1.0
 
     @classmethod
     def create(
@@ -102,7 +105,11 @@ class MLP:
         return {n: getattr(self, n) for n in names}
 
     def copy(self) -> MLP:
-        return MLP(**{k: v.copy() for k, v in self.params().items()})
+        return self._like(MLP(**{k: v.copy() for k, v in self.params().items()}))
+
+    def _like(self, other: MLP) -> MLP:
+        other.temperature = self.temperature
+        return other
 
     def set_params(self, params: dict[str, np.ndarray]) -> None:
         """Copy values into the existing arrays (optimizers hold references to them)."""
@@ -110,7 +117,7 @@ class MLP:
             np.copyto(getattr(self, name), value)
 
     def astype(self, dtype) -> MLP:
-        return MLP(**{k: v.astype(dtype) for k, v in self.params().items()})
+        return self._like(MLP(**{k: v.astype(dtype) for k, v in self.params().items()}))
 
     # --- forward / backward ------------------------------------------------
 
@@ -174,6 +181,14 @@ class MLP:
         for i in range(0, x.shape[0], batch):
             xb = as_float(x[i : i + batch], self.dtype)
             out[i : i + batch] = self.forward(xb)[0]
+        return out
+
+    def scores(self, x: np.ndarray, batch: int = 8192) -> np.ndarray:
+        """(N, 784) inputs (float in [0, 1], or uint8 0-255) -> (N, 10) scores theta (logits)."""
+        x = np.atleast_2d(x)
+        out = np.empty((x.shape[0], self.W_o.shape[1]), dtype=self.dtype)
+        for i in range(0, x.shape[0], batch):
+            out[i : i + batch] = self.forward(as_float(x[i : i + batch], self.dtype))[1].theta
         return out
 
     def predict(self, x: np.ndarray) -> np.ndarray:

@@ -79,13 +79,15 @@ SHAPES: dict[int, list[list[Stroke]]] = {
 }
 
 
-def digit_strokes(digit: int, rng: np.random.Generator, mess: float = 1.0) -> list[Stroke]:
+def digit_strokes(
+    digit: int, rng: np.random.Generator, mess: float = 1.0, styles: list[list[Stroke]] | None = None
+) -> list[Stroke]:
     """One style of ``digit``, jittered, slanted and turned, in the unit box (may stick out a little).
 
     ``mess`` scales every random change: 0 draws the clean shape, 1 a tidy hand,
-    2 a hurried one.
+    2 a hurried one. ``styles`` replaces ``SHAPES[digit]`` as the styles to choose from.
     """
-    styles = SHAPES[digit]
+    styles = SHAPES[digit] if styles is None else styles
     strokes = styles[rng.integers(len(styles))]
     shear = mess * rng.uniform(-0.25, 0.35)  # most people slant to the right
     turn = np.radians(mess * rng.uniform(-6, 6))
@@ -113,13 +115,15 @@ def draw_digit(
     pen: float | None = None,
     centre: tuple[float, float] | None = None,
     mess: float = 1.0,
+    styles: list[list[Stroke]] | None = None,
 ) -> np.ndarray:
     """A (canvas, canvas, 4) uint8 RGBA drawing of ``digit`` (transparent, alpha = ink).
 
     ``height`` (pixels), ``pen`` (pen width, pixels) and ``centre`` (x, y in
     pixels) are random when not given: anywhere on the canvas, any size from
     a tenth of it to nearly all of it, pen widths from thin to thick. ``mess``
-    scales the shape's random distortions (see :func:`digit_strokes`).
+    scales the shape's random distortions and ``styles`` replaces the digit's
+    styles (see :func:`digit_strokes`).
     """
     if height is None:
         height = rng.uniform(0.12, 0.92) * canvas
@@ -137,7 +141,7 @@ def draw_digit(
     draw = ImageDraw.Draw(img)
     ink = (255, 255, 255, 255)
     r = pen / 2
-    for s in digit_strokes(digit, rng, mess):
+    for s in digit_strokes(digit, rng, mess, styles):
         pts = [(cx + (x - 0.5) * width, cy + (y - 0.5) * height) for x, y in s]
         draw.line(pts, fill=ink, width=max(1, round(pen)), joint="curve")
         for x, y in (pts[0], pts[-1]):  # round pen caps

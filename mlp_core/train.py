@@ -62,6 +62,8 @@ class Trainer:
     def __init__(self, config: TrainConfig, data: Dataset, model: MLP | None = None) -> None:
         self.config = config
         self.data = data.subset(config.train_size)
+        if config.extra_digits:  # MNIST's (first train_size) images, then the bundled non-MNIST digits
+            self.data = with_extra_digits(self.data)
         if model is None:
             model = MLP.create(
                 config.hidden, init=config.init, seed=config.seed, biases=config.biases, dtype=config.dtype
@@ -245,9 +247,9 @@ class Trainer:
         else:
             x = as_float(x_u8, cfg.dtype, out=self._ws.get("x", n))  # the notebook's float32(x) / 255
         if cfg.augment:
-            from .augment import augment_batch
+            from .augment import STYLES, augment_batch
 
-            x = augment_batch(x, self.rng)
+            x = augment_batch(x, self.rng, STYLES[cfg.augment_style])
         lr = learning_rate(cfg, self.epoch + self.batch_index / self.batches_per_epoch)
         y_hat, cache = fast.forward(self.model, x, self._ws, x_scale=x_scale)
         picked = y_hat[self._ws.get("rows", n), labels]  # (N,) probability of the right class
@@ -297,6 +299,17 @@ class Trainer:
             f"The learning rate {self.config.lr:g} is too large for this setup; try a smaller one "
             f"(for example {suggested_lr(self.config):g}). The weights from before the blow-up were kept."
         )
+
+
+def with_extra_digits(data: Dataset) -> Dataset:
+    """``data`` with the bundled non-MNIST training digits (mlp_core.drawn) after its own training images."""
+    from .drawn import load_extra
+
+    extra = load_extra()
+    x = np.concatenate([data.x_train, extra["x_train"]])
+    y = np.concatenate([data.y_train, extra["y_train"]])
+    x.flags.writeable = y.flags.writeable = False
+    return Dataset(x, y, data.x_test, data.y_test)
 
 
 def seconds_left(seconds: float, batches_done: int, batches_left: int) -> float | None:

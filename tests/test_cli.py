@@ -34,7 +34,8 @@ def test_help_lists_every_option_and_preset() -> None:
     )
     assert result.returncode == 0, result.stderr
     for option in ("--preset", "--epochs", "--hidden", "--lr", "--batch-size", "--optimizer", "--seed",
-                   "--train-size", "--data", "--out", "--json"):  # fmt: skip
+                   "--train-size", "--data", "--out", "--json", "--l2", "--augment-style", "--extra-digits",
+                   "--calibrate"):  # fmt: skip
         assert option in result.stdout, option
     for name in ("original", "fast", "robust", "sgd", "momentum", "adam"):
         assert name in result.stdout, name
@@ -68,6 +69,29 @@ def test_tiny_json_run_writes_a_loadable_model(tmp_path: Path, capsys) -> None:
     assert main(["evaluate", str(out_path)]) == 0
     printed = capsys.readouterr().out
     assert f"Accuracy on test dataset: {records[0]['test_accuracy']:.4f}" in printed
+
+
+def test_calibrate_fits_a_temperature_on_the_images_left_out(tmp_path: Path, capsys) -> None:
+    out_path = tmp_path / "calibrated.npz"
+    argv = ["train", "--preset", "fast", "--epochs", "1", "--train-size", "2000", "--calibrate", "--json"]
+    assert main([*argv, "--out", str(out_path)]) == 0
+    captured = capsys.readouterr()
+    assert len(captured.out.strip().splitlines()) == 1  # --json output stays one object per epoch
+    assert "held-out digits" in captured.err and "ECE" in captured.err
+    saved = load_model(out_path)
+    figures = saved.meta["calibration"]
+    assert figures["held_out_digits"] == 58_000
+    assert saved.temperature == pytest.approx(figures["temperature"], rel=1e-5) and saved.temperature != 1
+    assert figures["nll_after"] <= figures["nll_before"]
+
+
+@pytest.mark.parametrize("size", [None, "60000"])
+def test_calibrate_needs_images_left_out(size: str | None, capsys) -> None:
+    argv = ["train", "--preset", "fast", "--epochs", "1", "--calibrate"] + (["--train-size", size] if size else [])
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    assert "--calibrate" in capsys.readouterr().err
 
 
 def test_text_output_uses_the_notebook_format(capsys) -> None:
