@@ -125,7 +125,9 @@ def test_low_confidence_says_unsure_and_shows_the_top_two(canvas, monkeypatch):
     monkeypatch.setattr(mlp_core.explain, "UNSURE_BELOW", 1.01)
     at = run_page(canvas, img)
     assert "It reads" not in texts(at)
-    (warning,) = at.warning
+    # said twice: under the canvas for a phone, beside it for a laptop (CSS shows one)
+    compact, warning = at.warning
+    assert compact.value == warning.value
     assert warning.value.startswith(f"Not sure: maybe {a} (") and f"maybe {b} (" in warning.value
     assert warning.proto.icon == ":material/help:"  # a Material icon: an emoji needs a font the browser may lack
     assert at.get("plotly_chart")  # the bars are still shown
