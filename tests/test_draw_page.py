@@ -93,6 +93,31 @@ def test_a_dot_is_not_read(canvas):
     assert not at.get("plotly_chart")
 
 
+@pytest.mark.parametrize("inked", [slice(0, 280), slice(30, 250)])
+def test_a_fully_inked_canvas_has_its_own_message(canvas, inked):
+    img = np.zeros((280, 280, 4), np.uint8)
+    img[inked, inked] = (17, 24, 39, 255)  # the page's ink, opaque
+    at = run_page(canvas, img)
+    assert "covers most of the canvas" in at.info[0].value and "dot" not in at.info[0].value
+    assert not at.get("plotly_chart")
+
+
+def test_the_canvas_hides_its_toolbar_strip_and_ink_there_is_not_read(canvas):
+    from ui.draw_view import CANVAS_SIZE, TOOLBAR_STRIP
+
+    run_page(canvas, None)
+    assert canvas.calls[-1]["height"] == CANVAS_SIZE + TOOLBAR_STRIP and canvas.calls[-1]["width"] == CANVAS_SIZE
+    # a 7 on the visible square, plus ink in the hidden strip above it: the strip is cut off
+    seven = drawn(7, height=150, pen=14)
+    tall = np.zeros((CANVAS_SIZE + TOOLBAR_STRIP, CANVAS_SIZE, 4), np.uint8)
+    tall[TOOLBAR_STRIP:] = seven
+    tall[:10, :] = 255
+    at = run_page(canvas, tall)
+    assert np.array_equal(
+        at.session_state["lab"].last_drawing, run_page(canvas, seven).session_state["lab"].last_drawing
+    )
+
+
 @pytest.mark.parametrize("digit", [3, 7])
 def test_drawing_shows_stages_bars_and_prediction(canvas, digit):
     at = run_page(canvas, drawn(digit, height=120, pen=12))
@@ -290,25 +315,83 @@ def test_a_lesson_never_reads_zero_to_zero():
     assert lesson_percent(0.0042, ru) == "0,4\u00a0%"
 
 
-def test_lessons_set_aside_when_the_model_changes_are_announced(canvas):
-    at = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
-    (picker,) = at.segmented_control
-    picker.set_value(4)
+def teach(at: AppTest, label: int) -> None:
+    at.segmented_control[0].set_value(label)
     at.button("draw_teach").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def test_each_model_keeps_its_lessons_switching_away_and_back_brings_them_back(canvas):
+    at = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
+    teach(at, 4)
+    teach(at, 9)
     state = at.session_state["lab"]
-    assert len(state.draw_lessons.items) == 1
-    # the model changes under the lesson (here: another model is uploaded and chosen)
+    taught = state.draw_lessons.items[-1].model
+    # another model is uploaded and chosen: it has no lessons, and nothing is said to be lost
     other = load_default_model().model.copy()  # a copy: the bundled model is shared and must not change
     other.W_o += 0.01
     state.uploaded = SavedModel(model=other)
-    state.uploaded_name, state.active = "other.npz", "uploaded"
-    save_lab(state)  # as the upload's callback does: the lab's document says which model is active
+    state.uploaded_name = "other.npz"
+    at.run()  # the model radio appears
+    at.radio[0].set_value("uploaded").run()
+    assert not at.exception
+    state = at.session_state["lab"]
+    assert state.draw_lessons.count == 0
+    assert "Reading with: Uploaded model" in texts(at) and "set aside" not in texts(at)
+    teach(at, 1)  # a lesson for the uploaded model
+    # back to the bundled model: its two lessons are back, weights and all
+    at.radio[0].set_value("default").run()
+    state = at.session_state["lab"]
+    assert state.draw_lessons.count == 2 and "set aside" not in texts(at)
+    assert "taught on this page (lessons: 2)" in texts(at)
+    for name, value in taught.params().items():
+        assert np.array_equal(state.draw_lessons.items[-1].model.params()[name], value), name
+    # and the uploaded model's own lesson is still its own
+    at.radio[0].set_value("uploaded").run()
+    assert at.session_state["lab"].draw_lessons.count == 1
+
+
+def test_lessons_set_aside_when_the_same_model_changes_are_announced(canvas):
+    first = load_default_model().model.copy()
+    lab = LabState(uploaded=SavedModel(model=first), uploaded_name="a.npz", active="uploaded")
+    canvas.image = drawn(4, seed=3, height=160, pen=14)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/3_Draw.py")
+    at.session_state["lab"] = lab
+    at.run()
+    teach(at, 4)
+    state = at.session_state["lab"]
+    assert state.draw_lessons.count == 1
+    # the uploaded model is replaced by other weights under the lesson
+    other = first.copy()
+    other.W_o += 0.01
+    state.uploaded = SavedModel(model=other)
     at.run()
     assert not at.exception
     assert at.session_state["lab"].draw_lessons.items == []
     assert "Your lessons (1) were for this model as it was before" in texts(at)
-    at.button("draw_teach").click().run()  # a new lesson: the note has done its job
+    teach(at, 4)  # a new lesson: the note has done its job
     assert "were for this model as it was before" not in texts(at)
+
+
+def test_the_lesson_cap_is_said_before_it_bites_and_undo_takes_one_lesson(canvas, monkeypatch):
+    from labs import lessons
+
+    monkeypatch.setattr(lessons, "MAX_LESSONS", 2)
+    monkeypatch.setattr("ui.draw_view.MAX_LESSONS", 2)
+    at = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
+    teach(at, 4)
+    assert "up to the last 2 lessons" in texts(at)
+    assert "the next lesson makes the oldest" not in texts(at)
+    teach(at, 9)
+    assert "Undo keeps the last 2 lessons: the next lesson makes the oldest of them part of the model" in texts(at)
+    teach(at, 4)  # the oldest is folded in, as said
+    state = at.session_state["lab"]
+    assert (state.draw_lessons.count, state.draw_lessons.folded, len(state.draw_lessons.items)) == (3, 1, 2)
+    for left in (2, 1):
+        at.button("draw_undo").click().run()
+        assert at.session_state["lab"].draw_lessons.count == left
+    assert at.button("draw_undo").disabled  # the folded lesson is part of the model now
 
 
 def test_lessons_are_the_labs_a_reload_rebuilds_them_bit_for_bit(canvas):
@@ -371,3 +454,23 @@ def test_no_lesson_while_the_active_run_trains_then_teach_once_it_pauses(canvas)
         assert at.session_state["lab"].draw_lessons.count == 1
     finally:
         runs.shutdown()
+
+
+def test_lessons_kept_before_each_model_had_its_own_are_taken_over(canvas):
+    from labs.lessons import BLOB_KEY
+    from ui.lab import get_store, lessons_key
+
+    at = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
+    teach(at, 9)
+    state = at.session_state["lab"]
+    store, base = get_store(), state.draw_lessons.base
+    # as an older app kept them: one blob for the lab, whatever the model
+    store.put_blob(state.lab_id, BLOB_KEY, store.get_blob(state.lab_id, lessons_key(base)))
+    store.put_blob(state.lab_id, lessons_key(base), None)
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    again.switch_page("pages/3_Draw.py")
+    again.query_params["lab"] = state.lab_id
+    again.run()
+    assert again.session_state["lab"].draw_lessons.count == 1
+    assert store.get_blob(state.lab_id, BLOB_KEY) is None
+    assert store.get_blob(state.lab_id, lessons_key(base)) is not None

@@ -77,20 +77,21 @@ def model_chooser(state: LabState, T: Translator) -> None:
 
 
 def current_model(state: LabState) -> tuple[MLP, str]:
-    """The weights the page reads with (the chosen model plus the lab's lessons) and the source.
+    """The weights the page reads with (the chosen model plus its lessons) and the source.
 
-    Lessons belong to the model they were taught to: choosing another model
-    (or retraining) sets them aside. The shared bundled model is never changed.
+    Lessons belong to the weights they were taught to, and each model keeps its own:
+    choosing another model sets them aside, choosing it again brings them back. When
+    the same source has new weights (a run trained on, another file uploaded), the
+    page says that the lessons shown until then were set aside. The shared bundled
+    model is never changed.
     """
     saved, source = active_model(state)
     base = f"{source}:{fingerprint(saved.model)}"
     if state.draw_lessons.base != base:
-        kept = lab.load_lessons(state, base, saved.model)
-        if kept is None:  # the lab's lessons (if any) were taught to other weights
-            state.draw_lessons_dropped = state.draw_lessons.count
-            kept = Lessons(base=base)
-            lab.save_lessons(state, kept)
-        state.draw_lessons = kept
+        before = state.draw_lessons
+        same_source = before.base.split(":", 1)[0] == source
+        state.draw_lessons_dropped = before.count if same_source else 0
+        state.draw_lessons = lab.load_lessons(state, base, saved.model) or Lessons(base=base)
     return state.draw_lessons.model(saved.model), source
 
 
@@ -176,7 +177,9 @@ def preprocess(image: np.ndarray | None) -> tuple[np.ndarray | None, Stages | No
     x28, stages = canvas_to_mnist(image, return_stages=True)
     if x28 is not None:
         return x28, stages, ""
-    mask = ink_of(image) > 0.1
+    # The canvas is transparent, so its alpha is the ink, even where it covers every pixel
+    # (ink_of would read a fully opaque image as a background colour with nothing on it).
+    mask = image[..., 3] > 25 if image.ndim == 3 else ink_of(image) > 0.1
     if not mask.any():
         return None, None, "empty"
     rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
@@ -405,7 +408,9 @@ def teach_panel(T: Translator, state: LabState, reading: Reading) -> None:
                 n=EVAL_DIGITS,
             )
         )
-        st.caption(T("draw.lessons_count", count=state.draw_lessons.count))
+        st.caption(T("draw.lessons_count", count=state.draw_lessons.count, max=MAX_LESSONS))
+    if len(state.draw_lessons.items) >= MAX_LESSONS:  # said before the next lesson folds the oldest in
+        st.caption(T("draw.lessons_cap_next", count=MAX_LESSONS))
     if state.draw_lessons.folded:
         st.caption(T("draw.lessons_folded", count=state.draw_lessons.folded, max=MAX_LESSONS))
     if state.quota_error == "bytes":  # the lessons could not be kept in the lab
