@@ -21,6 +21,7 @@ from ui.lab import save as save_lab
 from ui.state import LabState
 
 ROOT = Path(__file__).resolve().parents[1]
+SIGNED_TOP, SIGNED_BOTTOM = "#67001f", "#053061"  # rgb(103,0,31) and rgb(5,48,97): the ends of RdBu_r
 
 
 class FakeCanvas:
@@ -61,6 +62,11 @@ def texts(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+def figures(at: AppTest, cls: str) -> list[str]:
+    """The page's HTML figures (ui.draw_html) of class ``cls``."""
+    return [h.proto.body for h in at.get("html") if f'class="{cls}' in h.proto.body]
+
+
 def drawn(digit: int, seed: int = 0, **kw) -> np.ndarray:
     return draw_digit(digit, np.random.default_rng(seed), **kw)
 
@@ -68,13 +74,13 @@ def drawn(digit: int, seed: int = 0, **kw) -> np.ndarray:
 def test_blank_canvas_asks_for_a_digit(canvas):
     at = run_page(canvas, None)
     assert "Draw a digit" in at.info[0].value
-    assert not at.get("plotly_chart")  # no bars, no guess
-    assert not at.image
+    assert not figures(at, "draw-bars")  # no bars, no guess
+    assert not figures(at, "draw-stages")
     assert at.session_state["lab"].last_drawing is None
     # an all-transparent image (the canvas after its own reset) is blank too
     at = run_page(canvas, np.zeros((280, 280, 4), np.uint8))
     assert "Draw a digit" in at.info[0].value
-    assert not at.get("plotly_chart")
+    assert not figures(at, "draw-bars")
 
 
 def test_canvas_is_transparent_with_image_data(canvas):
@@ -90,7 +96,7 @@ def test_a_dot_is_not_read(canvas):
     img[100:112, 150:162] = 255
     at = run_page(canvas, img)
     assert "only a dot" in at.info[0].value
-    assert not at.get("plotly_chart")
+    assert not figures(at, "draw-bars")
 
 
 @pytest.mark.parametrize("inked", [slice(0, 280), slice(30, 250)])
@@ -99,7 +105,7 @@ def test_a_fully_inked_canvas_has_its_own_message(canvas, inked):
     img[inked, inked] = (17, 24, 39, 255)  # the page's ink, opaque
     at = run_page(canvas, img)
     assert "covers most of the canvas" in at.info[0].value and "dot" not in at.info[0].value
-    assert not at.get("plotly_chart")
+    assert not figures(at, "draw-bars")
 
 
 def test_the_canvas_hides_its_toolbar_strip_and_ink_there_is_not_read(canvas):
@@ -122,10 +128,15 @@ def test_the_canvas_hides_its_toolbar_strip_and_ink_there_is_not_read(canvas):
 def test_drawing_shows_stages_bars_and_prediction(canvas, digit):
     at = run_page(canvas, drawn(digit, height=120, pen=12))
     assert f"It reads **{digit}**" in texts(at)
-    charts = at.get("plotly_chart")
-    assert len(charts) == 3  # probabilities, hidden activations, pixel contributions
-    images = at.image
-    assert len(images) == 4  # the four preprocessing stages
+    # the bars twice (a strip under the canvas for a phone, a chart beside it for a laptop), the top digit marked
+    strip, big = figures(at, "draw-bars")
+    assert 'class="draw-bars big"' in big and 'class="draw-bars"' in strip
+    for bars in (strip, big):
+        assert bars.count('class="draw-bar-col') == 10
+        assert re.search(rf'class="draw-bar-col top" title="{digit}: \d+%"', bars)
+    (stages,) = figures(at, "draw-stages")
+    assert stages.count('<img src="data:image/png;base64,') == 4  # the four preprocessing stages
+    assert figures(at, "draw-hidden") and figures(at, "draw-pixels")
     state = at.session_state["lab"]
     assert state.last_drawing.shape == (28, 28) and state.last_drawing.dtype == np.float32
     assert state.last_drawing.min() >= 0.0 and state.last_drawing.max() <= 1.0
@@ -155,7 +166,7 @@ def test_low_confidence_says_unsure_and_shows_the_top_two(canvas, monkeypatch):
     assert compact.value == warning.value
     assert warning.value.startswith(f"Not sure: maybe {a} (") and f"maybe {b} (" in warning.value
     assert warning.proto.icon == ":material/help:"  # a Material icon: an emoji needs a font the browser may lack
-    assert at.get("plotly_chart")  # the bars are still shown
+    assert len(figures(at, "draw-bars")) == 2  # the bars are still shown
 
 
 def test_teach_then_undo_restores_the_weights_exactly(canvas):
@@ -229,22 +240,6 @@ def test_model_choice_names_the_active_model_and_uses_it(canvas):
     assert "of 16 hidden units" in texts(at)
 
 
-def chart_spec(at: AppTest, key: str) -> dict:
-    import json
-
-    (chart,) = [c for c in at.get("plotly_chart") if key in c.proto.id]
-    return json.loads(chart.proto.spec)
-
-
-def values(a) -> np.ndarray:
-    """An array of a figure spec, plain or base64-packed as Plotly sends it."""
-    import base64
-
-    if isinstance(a, dict):
-        return np.frombuffer(base64.b64decode(a["bdata"]), dtype=a["dtype"])
-    return np.asarray(a)
-
-
 def test_only_the_bundled_model_means_no_choice(canvas):
     at = run_page(canvas, drawn(3, height=150, pen=14))
     assert not at.radio  # nothing to choose between
@@ -257,31 +252,36 @@ def test_inside_the_network_red_means_up_and_the_sums_add_up(canvas, lang):
 
     at = run_page(canvas, drawn(7, height=150, pen=14), lang=lang)
     reading = read_digit(load_default_model().model, at.session_state["lab"].last_drawing)
-    pixels = chart_spec(at, "draw_pixels")
-    (heat,) = pixels["data"]
-    # the app's one rule for signed values: red positive (pushes up), blue negative
-    assert heat["colorscale"][-1][1] == "rgb(103,0,31)" and heat["colorscale"][0][1] == "rgb(5,48,97)"
+    (pixels,) = figures(at, "draw-pixels")
+    cells = re.findall(r'background:(#[0-9a-f]{6})" title="([^"]*): (−?\d+[.,]\d{3})"', pixels)
+    c = reading.contributions
+    assert len(cells) == np.count_nonzero(c)  # one hoverable cell per inked pixel
+    # the app's one rule for signed values: red positive (pushes up), blue negative; hover names the pixel
+    r, col = np.unravel_index(np.argmax(c), c.shape)
+    hover = f"row {r}, column {col}" if lang == "en" else f"строка {r}, столбец {col}"
+    assert (SIGNED_TOP, hover) in [(colour, name) for colour, name, _ in cells]
+    if c.min() == -np.abs(c).max():
+        assert SIGNED_BOTTOM in [colour for colour, _, _ in cells]
     text = texts(at)
     if lang == "en":
         assert "red pixels pushed it up, blue ones down" in text
-        assert "row %{y}, column %{x}" in heat["hovertemplate"]
     else:
         assert "красные пиксели её повышали, синие понижали" in text
-        assert "строка %{y}, столбец %{x}" in heat["hovertemplate"]
     # the caption's numbers add up as printed
     (caption,) = [c.value for c in at.caption if "θ =" in c.value]
     point = "." if lang == "en" else ","  # as the language writes numbers
+    assert all(point in value for _, _, value in cells)
     shown = re.findall(rf"−?\d+{re.escape(point)}\d\d", caption)
     total, bias, theta = (float(n.replace("−", "-").replace(point, ".")) for n in shown)
     assert round(total + bias, 2) == theta == round(float(reading.theta[reading.top]), 2)
     # hidden layer: axis titles in the page's language; switched-off units drawn as grey stubs
-    hidden = chart_spec(at, "draw_hidden")
-    titles = (hidden["layout"]["xaxis"]["title"]["text"], hidden["layout"]["yaxis"]["title"]["text"])
-    assert titles == (("hidden unit j", "activation h_j") if lang == "en" else ("скрытый нейрон j", "активация h_j"))
-    on, off = hidden["data"]
+    (hidden,) = figures(at, "draw-hidden")
+    titles = ("hidden unit j", "activation h_j") if lang == "en" else ("скрытый нейрон j", "активация h_j")
+    assert all(f">{title}</span>" in hidden for title in titles)
     off_units = int(np.count_nonzero(reading.h <= 0))
-    assert len(values(off["x"])) == off_units > 0 and len(values(on["x"])) == len(reading.h) - off_units
-    assert values(off["y"]).min() > 0  # visible, however short
+    stubs = re.findall(r'<div class=off style="height:([\d.]+)%" title="h\[\d+\] = 0">', hidden)
+    assert len(stubs) == off_units > 0 and min(float(h) for h in stubs) > 0  # visible, however short
+    assert hidden.count('title="h[') == len(reading.h)
 
 
 def test_a_model_without_biases_has_no_bias_clause(canvas):

@@ -3,7 +3,6 @@ what happens inside, and "teach it" with undo. Numbers come from mlp_core."""
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 
 import numpy as np
@@ -17,9 +16,8 @@ from mlp_core.io import fingerprint
 from mlp_core.model import MLP
 from mlp_core.preprocess import Stages, canvas_to_mnist, ink_of
 
-from . import lab, numbers
-from .common import active_model, choice_key, get_dataset, model_label, show_chart
-from .figures import ACCENT, BLUE, contribution_map, hidden_activations, probability_bars_with_before
+from . import draw_html, lab, numbers
+from .common import active_model, choice_key, get_dataset, model_label
 from .i18n import Translator
 from .state import DEFAULT, TRAINED, UPLOADED, LabState
 from .strokes import StrokeHistory
@@ -231,11 +229,8 @@ def stage_images(stages: Stages, size: int = STAGE_PX) -> list[np.ndarray]:
 def show_stages(T: Translator, stages: Stages) -> None:
     st.subheader(T("draw.stages_title"))
     st.caption(T("draw.stages_text"))
-    captions = [T(k) for k in KEYS_DRAW_STAGES]
     # a wrapping row: four across on a laptop, two by two on a phone
-    with st.container(horizontal=True, gap="medium", key="draw_stages"):
-        for img, cap in zip(stage_images(stages), captions, strict=True):
-            st.image(img, caption=cap, width=STAGE_PX)
+    st.html(draw_html.stages(stage_images(stages), [T(k) for k in KEYS_DRAW_STAGES], STAGE_PX))
 
 
 # --- the reading ------------------------------------------------------------------
@@ -261,28 +256,10 @@ def reading_line(T: Translator, reading: Reading) -> None:
 
 def show_reading(T: Translator, reading: Reading, before: np.ndarray | None) -> None:
     reading_line(T, reading)
-    show_chart(
-        T,
-        probability_bars_with_before(reading.probs, before, highlight=reading.top),
-        config={"displayModeBar": False},
-        key="draw_bars",
-    )
+    label = T("draw.strip_label")
+    st.html(draw_html.probability_bars(reading.probs, reading.top, T.lang, label, before=before, big=True))
     if before is not None:
         st.caption(T("draw.bars_before"))
-
-
-def bar_strip(T: Translator, probs: np.ndarray, top: int) -> str:
-    """Ten small bars with their digits, as HTML: the reading at a glance under the canvas on a phone."""
-    cols = []
-    for d, p in enumerate(probs):
-        pct = numbers.percent(float(p), T.lang, 0)
-        height = max(2.0, 100 * float(p))  # a sliver shows even for 0
-        cols.append(
-            f'<div class="draw-strip-col{" top" if d == top else ""}" title="{d}: {pct}">'
-            f'<div class="draw-strip-track"><div class="draw-strip-bar" style="height:{height:.0f}%"></div></div>'
-            f"<span>{d}</span></div>"
-        )
-    return f'<div class="draw-strip" role="img" aria-label="{html.escape(T("draw.strip_label"))}">{"".join(cols)}</div>'
 
 
 def compact_reading(T: Translator, reading: Reading | None, why: str) -> None:
@@ -292,7 +269,7 @@ def compact_reading(T: Translator, reading: Reading | None, why: str) -> None:
             st.info(T(KEYS_REFUSAL[why]), icon="✏️")
         else:
             reading_line(T, reading)
-            st.html(bar_strip(T, reading.probs, reading.top))
+            st.html(draw_html.probability_bars(reading.probs, reading.top, T.lang, T("draw.strip_label")))
 
 
 def show_inside(T: Translator, reading: Reading) -> None:
@@ -301,13 +278,13 @@ def show_inside(T: Translator, reading: Reading) -> None:
     with left:
         active = int(np.count_nonzero(reading.h > 0))
         st.markdown(T("draw.hidden_title") if reading.has_biases else T("draw.hidden_title_nobias"))
-        fig = hidden_activations(reading.h, x_title=T("draw.hidden_x"), y_title=T("draw.hidden_y"))
-        show_chart(T, fig, config={"displayModeBar": False}, key="draw_hidden")
+        st.html(draw_html.hidden_activations(reading.h, T.lang, T("draw.hidden_x"), T("draw.hidden_y")))
         st.caption(T("draw.hidden_text", active=active, total=len(reading.h)))
     with right:
         st.markdown(T("draw.pixels_title", digit=reading.top))
-        fig = contribution_map(reading.contributions, hover=T("draw.pixel_hover", row="%{y}", col="%{x}"))
-        show_chart(T, fig, config={"displayModeBar": False}, key="draw_pixels")
+        st.html(
+            draw_html.contribution_map(reading.contributions, T.lang, T("draw.pixel_hover", row="{row}", col="{col}"))
+        )
         total, bias, theta = (numbers.decimal(v, 2, T.lang) for v in shown_parts(reading))
         if reading.has_biases:
             st.caption(T("draw.pixels_text", digit=reading.top, total=total, bias=bias, theta=theta))
@@ -464,7 +441,7 @@ def drawing_area(state: LabState, T: Translator, st_canvas: Callable) -> None:
 
 def page_style() -> None:
     """The canvas's hidden top strip (see canvas_pad); the reading under the canvas on a phone and
-    beside it on a laptop (Streamlit stacks columns below 640 px); the strip of bars; the ten
+    beside it on a laptop (Streamlit stacks columns below 640 px); the figures (ui.draw_html); the ten
     digits of "teach it" share the column's width equally, so they stay on one row on a phone."""
     digits = '[class*="st-key-draw_label_"] button[data-variant="segmented_control"]'
     pad = (
@@ -472,16 +449,9 @@ def page_style() -> None:
         "outline:1px solid rgba(49,51,63,0.2);outline-offset:-1px}"
         f".st-key-draw_pad>div{{margin-top:-{TOOLBAR_STRIP}px}}"
     )
-    strip = (
-        ".draw-strip{display:flex;gap:4px;max-width:280px}"
-        ".draw-strip-col{flex:1 1 0;text-align:center;font-size:0.8rem;line-height:1.1rem}"
-        ".draw-strip-track{height:44px;display:flex;align-items:flex-end;border-bottom:1px solid #cbd5e1}"
-        f".draw-strip-bar{{width:100%;background:{BLUE};border-radius:2px 2px 0 0}}"
-        f".draw-strip-col.top .draw-strip-bar{{background:{ACCENT}}}"
-        ".draw-strip-col.top span{font-weight:700}"
-    )
     where = (
         "@media (min-width:641px){.st-key-draw_reading_compact{display:none}}"
         "@media (max-width:640px){.st-key-draw_reading_full{display:none}}"
     )
-    st.html(f"<style>{pad}{strip}{where}{digits}{{flex:1 1 0;min-width:0;padding-left:0;padding-right:0}}</style>")
+    digits += "{flex:1 1 0;min-width:0;padding-left:0;padding-right:0}"
+    st.html(f"<style>{pad}{draw_html.STYLE}{where}{digits}</style>")
