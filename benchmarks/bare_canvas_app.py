@@ -47,5 +47,6 @@ if result.image_data is not None and result.image_data[..., 3].any():
     ink = Image.fromarray(result.image_data[..., 3]).resize((28, 28))
     x = np.asarray(ink, dtype=np.float32).reshape(1, -1) / 255
     probs = model().predict_proba(x)[0]
-    st.markdown(f"Prediction: **{int(probs.argmax())}** ({probs.max():.4f})")
+    runner_up = float(np.sort(probs)[-2])  # written out so that every new drawing changes the text
+    st.markdown(f"Prediction: **{int(probs.argmax())}** ({probs.max():.6f}; next {runner_up:.3e})")
     st.bar_chart(probs)
