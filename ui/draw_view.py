@@ -417,7 +417,7 @@ def drawing_area(state: LabState, T: Translator, st_canvas: Callable) -> None:
     """The canvas and everything that depends on the drawing, as one fragment: a stroke,
     Undo, Redo, Clear, the pen or a lesson reruns this alone, not the page around it."""
     model, source = current_model(state)
-    left, right = st.columns([2, 3], gap="large")
+    left, right = st.columns([5, 6], gap="large")  # room for Undo, Redo and Clear in one row, in Russian too
     with left:
         x28, stages, why = preprocess(canvas_pad(state, T, st_canvas))
         reading = read_digit(model, x28) if x28 is not None else None
@@ -448,6 +448,7 @@ def page_style() -> None:
         f".st-key-draw_pad{{overflow:hidden;height:{CANVAS_SIZE}px;width:{CANVAS_SIZE}px;flex:none;"
         "outline:1px solid rgba(49,51,63,0.2);outline-offset:-1px}"
         f".st-key-draw_pad>div{{margin-top:-{TOOLBAR_STRIP}px}}"
+        ".st-key-draw_tools{gap:0.5rem}.st-key-draw_tools button{padding-left:0.6rem;padding-right:0.6rem}"
     )
     where = (
         "@media (min-width:641px){.st-key-draw_reading_compact{display:none}}"
