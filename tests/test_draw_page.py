@@ -21,7 +21,7 @@ from ui.lab import save as save_lab
 from ui.state import LabState
 
 ROOT = Path(__file__).resolve().parents[1]
-SIGNED_TOP, SIGNED_BOTTOM = "#67001f", "#053061"  # rgb(103,0,31) and rgb(5,48,97): the ends of RdBu_r
+SIGNED_TOP, SIGNED_BOTTOM = (103, 0, 31), (5, 48, 97)  # the ends of RdBu_r
 
 
 class FakeCanvas:
@@ -65,6 +65,17 @@ def texts(at: AppTest) -> str:
 def figures(at: AppTest, cls: str) -> list[str]:
     """The page's HTML figures (ui.draw_html) of class ``cls``."""
     return [h.proto.body for h in at.get("html") if f'class="{cls}' in h.proto.body]
+
+
+def picture(figure: str) -> np.ndarray:
+    """The first picture of an HTML figure, as an RGB array."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    data = re.search(r'src="data:image/png;base64,([^"]+)"', figure).group(1)
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"))
 
 
 def drawn(digit: int, seed: int = 0, **kw) -> np.ndarray:
@@ -252,36 +263,44 @@ def test_inside_the_network_red_means_up_and_the_sums_add_up(canvas, lang):
 
     at = run_page(canvas, drawn(7, height=150, pen=14), lang=lang)
     reading = read_digit(load_default_model().model, at.session_state["lab"].last_drawing)
+    from ui.draw_html import HIDDEN_PX
+
     (pixels,) = figures(at, "draw-pixels")
-    cells = re.findall(r'background:(#[0-9a-f]{6})" title="([^"]*): (−?\d+[.,]\d{3})"', pixels)
     c = reading.contributions
-    assert len(cells) == np.count_nonzero(c)  # one hoverable cell per inked pixel
-    # the app's one rule for signed values: red positive (pushes up), blue negative; hover names the pixel
-    r, col = np.unravel_index(np.argmax(c), c.shape)
-    hover = f"row {r}, column {col}" if lang == "en" else f"строка {r}, столбец {col}"
-    assert (SIGNED_TOP, hover) in [(colour, name) for colour, name, _ in cells]
+    img = picture(pixels)
+    assert img.shape == (28, 28, 3)
+    # the app's one rule for signed values: red positive (pushes up), blue negative, white for none
+    assert tuple(img[np.unravel_index(np.argmax(c), c.shape)]) == SIGNED_TOP
     if c.min() == -np.abs(c).max():
-        assert SIGNED_BOTTOM in [colour for colour, _, _ in cells]
+        assert tuple(img[np.unravel_index(np.argmin(c), c.shape)]) == SIGNED_BOTTOM
+    assert tuple(img[0, 0]) == (247, 247, 247) and c[0, 0] == 0
     text = texts(at)
     if lang == "en":
         assert "red pixels pushed it up, blue ones down" in text
     else:
         assert "красные пиксели её повышали, синие понижали" in text
-    # the caption's numbers add up as printed
+    # the colour key and the caption write numbers as the language does, and the caption's add up
+    point = "." if lang == "en" else ","
+    limit = f"{np.abs(c).max():.2f}".replace(".", point)
+    assert f"<span>−{limit}</span>" in pixels and f"<span>{limit}</span>" in pixels
     (caption,) = [c.value for c in at.caption if "θ =" in c.value]
-    point = "." if lang == "en" else ","  # as the language writes numbers
-    assert all(point in value for _, _, value in cells)
     shown = re.findall(rf"−?\d+{re.escape(point)}\d\d", caption)
     total, bias, theta = (float(n.replace("−", "-").replace(point, ".")) for n in shown)
     assert round(total + bias, 2) == theta == round(float(reading.theta[reading.top]), 2)
-    # hidden layer: axis titles in the page's language; switched-off units drawn as grey stubs
+    # hidden layer: axis titles in the page's language; one bar per unit, switched-off units as grey stubs
     (hidden,) = figures(at, "draw-hidden")
     titles = ("hidden unit j", "activation h_j") if lang == "en" else ("скрытый нейрон j", "активация h_j")
     assert all(f">{title}</span>" in hidden for title in titles)
-    off_units = int(np.count_nonzero(reading.h <= 0))
-    stubs = re.findall(r'<div class=off style="height:([\d.]+)%" title="h\[\d+\] = 0">', hidden)
-    assert len(stubs) == off_units > 0 and min(float(h) for h in stubs) > 0  # visible, however short
-    assert hidden.count('title="h[') == len(reading.h)
+    bars = picture(hidden)
+    height, step = HIDDEN_PX
+    assert bars.shape == (height, step * len(reading.h), 3)
+    first = bars[:, ::step]  # each unit's first column
+    inked = (first != 255).any(axis=2).sum(axis=0)
+    grey = (first[-1] == (148, 163, 184)).all(axis=1)  # the stubs' colour
+    off = reading.h <= 0
+    assert np.array_equal(grey, off) and off.any()
+    assert (inked[off] > 0).all() and inked[off].max() < inked[~off].max()  # visible, however short
+    assert inked[np.argmax(reading.h)] == height
 
 
 def test_a_model_without_biases_has_no_bias_clause(canvas):

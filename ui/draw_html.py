@@ -1,10 +1,11 @@
 """The Draw page's figures as plain HTML and SVG.
 
-They are redrawn on every stroke. A browser lays these out in a few
-milliseconds, where each Plotly chart took tens, so the page answers a stroke
-about as fast as a bare canvas does. Every number is written in the page's
-language (ui.numbers); hovering a bar or a pixel shows its value, as the
-charts did. The page's stylesheet (draw_view.page_style) styles the classes.
+They are redrawn on every stroke, so they are as cheap for the browser as can
+be: the bars are a few elements (hovering one gives its percentage), the
+stages, the hidden layer and the pixel map are pictures. Plotly charts, or a
+hoverable element per unit and per pixel, cost the browser tens of milliseconds
+more per stroke. Every number is written in the page's language (ui.numbers).
+The page's stylesheet (draw_view.page_style) styles the classes.
 
 No widgets here: the page passes these strings to ``st.html``.
 """
@@ -27,14 +28,17 @@ SIGNED_COLOURS = tuple(tuple(int(v) for v in unlabel_rgb(c)) for _, c in get_col
 OFF_GREY = "#94a3b8"  # hidden units that ReLU switched off
 
 
-def signed_colours(values: np.ndarray, limit: float) -> list[str]:
-    """Each value in [-limit, limit] on SIGNED_COLOURS, as "#rrggbb"."""
+def signed_rgb(values: np.ndarray, limit: float) -> np.ndarray:
+    """Each value in [-limit, limit] on SIGNED_COLOURS: an array of the values' shape plus (3,), uint8."""
     scale = np.asarray(SIGNED_COLOURS, dtype=float)
     t = (np.clip(np.asarray(values, dtype=float) / limit, -1.0, 1.0) + 1) / 2 * (len(scale) - 1)
     i = np.minimum(t.astype(int), len(scale) - 2)
     f = (t - i)[..., None]
-    rgb = np.rint(scale[i] + (scale[i + 1] - scale[i]) * f).astype(int)
-    return [f"#{r:02x}{g:02x}{b:02x}" for r, g, b in rgb.reshape(-1, 3)]
+    return np.rint(scale[i] + (scale[i + 1] - scale[i]) * f).astype(np.uint8)
+
+
+def _hex_rgb(colour: str) -> tuple[int, int, int]:
+    return tuple(int(colour[k : k + 2], 16) for k in (1, 3, 5))
 
 
 def probability_bars(
@@ -74,55 +78,42 @@ def stages(images: list[np.ndarray], captions: list[str], width: int) -> str:
     return f'<div class="draw-stages">{figures}</div>'
 
 
-def hidden_activations(h: np.ndarray, lang: str, x_title: str, y_title: str, *, stub: float = 0.04) -> str:
-    """One bar per hidden unit, in unit order; units that ReLU switched off (h = 0) are short grey
-    stubs, ``stub`` of the tallest bar, so they show. Hovering a bar gives h_j."""
+HIDDEN_PX = (160, 3)  # the hidden layer's picture: its height, and the width of one unit's bar with its gap
+
+
+def hidden_activations(h: np.ndarray, x_title: str, y_title: str, *, stub: float = 0.04) -> str:
+    """One bar per hidden unit, in unit order, as one picture; units that ReLU switched off
+    (h = 0) are short grey stubs, ``stub`` of the tallest bar, so they show."""
     h = np.asarray(h, dtype=float)
     on = h > 0
     top = float(h.max()) if on.any() else 1.0
-    heights = np.where(on, 100 * h / top, 100 * stub)
-    values = numbers.decimals(h, 3, lang)
-    bars = "".join(
-        f'<div{"" if is_on else " class=off"} style="height:{height:.1f}%" title="h[{j}] = {value if is_on else "0"}">'
-        "</div>"
-        for j, (height, is_on, value) in enumerate(zip(heights, on, values, strict=True))
-    )
+    height, step = HIDDEN_PX
+    bars = np.rint(height * np.where(on, h / top, stub)).astype(int).clip(1, height)
+    img = np.full((height, step * len(h), 3), 255, np.uint8)
+    rows = np.arange(height)[:, None]
+    filled = rows >= height - np.repeat(bars, step)[None, :]  # (height, width): under each bar's top
+    filled[:, step - 1 :: step] = False  # the gap after each bar
+    colour = np.where(np.repeat(on, step)[None, :, None], _hex_rgb(BLUE), _hex_rgb(OFF_GREY)).astype(np.uint8)
+    img[filled] = np.broadcast_to(colour, img.shape)[filled]
     return (
         f'<div class="draw-hidden"><span class="draw-axis-y">{html.escape(y_title)}</span>'
-        f'<div class="draw-hidden-plot"><div class="draw-hidden-bars" role="img" aria-label="{html.escape(y_title)}">'
-        f'{bars}</div><span class="draw-axis-x">{html.escape(x_title)}</span></div></div>'
+        f'<div class="draw-hidden-plot"><img src="{_png(img)}" alt="{html.escape(y_title)}">'
+        f'<span class="draw-axis-x">{html.escape(x_title)}</span></div></div>'
     )
 
 
-def contribution_map(c: np.ndarray, lang: str, hover: str) -> str:
-    """A (28, 28) map of signed pixel contributions, red up and blue down, with its colour key.
-    Hovering a pixel gives ``hover`` (with {row} and {col} for the pixel's) and its share.
-    Pixels without ink add exactly 0: the map's white ground stands for them all."""
+def contribution_map(c: np.ndarray, lang: str, label: str) -> str:
+    """A (28, 28) map of signed pixel contributions as one picture, red up and blue down,
+    with its colour key (the largest share either way, in the page's language)."""
     c = np.asarray(c, dtype=float)
-    rows, cols = c.shape
     limit = float(np.abs(c).max()) or 1.0
-    colours = signed_colours(c.ravel(), limit)
-    values = numbers.decimals(c.ravel(), 3, lang)
-    name = html.escape(hover)
-    cell = f"width:{100 / cols:.3f}%;height:{100 / rows:.3f}%"
-    cells = "".join(
-        f'<div style="left:{100 * (k % cols) / cols:.3f}%;top:{100 * (k // cols) / rows:.3f}%;'
-        f'{cell};background:{colour}" '
-        f'title="{name.replace("{row}", str(k // cols)).replace("{col}", str(k % cols))}: {value}"></div>'
-        for k, (colour, value, v) in enumerate(zip(colours, values, c.ravel(), strict=True))
-        if v != 0
-    )
     gradient = ",".join(f"rgb{rgb}" for rgb in SIGNED_COLOURS)
     key = (
         f'<div class="draw-key"><span>{numbers.decimal(-limit, 2, lang)}</span>'
         f'<div class="draw-key-bar" style="background:linear-gradient(to right,{gradient})"></div>'
         f"<span>{numbers.decimal(limit, 2, lang)}</span></div>"
     )
-    ground = signed_colours([0.0], 1.0)[0]
-    return (
-        f'<div class="draw-pixels"><div class="draw-pixel-map" role="img" style="background:{ground};'
-        f'aspect-ratio:{cols}/{rows}">{cells}</div>{key}</div>'
-    )
+    return f'<div class="draw-pixels"><img src="{_png(signed_rgb(c, limit))}" alt="{html.escape(label)}">{key}</div>'
 
 
 STYLE = (
@@ -145,14 +136,12 @@ STYLE = (
     ".draw-hidden{display:flex;gap:0.4rem;font-size:0.75rem;color:#6b7280}"
     ".draw-axis-y{writing-mode:vertical-rl;transform:rotate(180deg);text-align:center}"
     ".draw-hidden-plot{flex:1}"
-    ".draw-hidden-bars{display:flex;align-items:flex-end;height:160px;border-bottom:1px solid #cbd5e1}"
-    f".draw-hidden-bars>div{{flex:1 1 0;background:{BLUE};margin:0 0.5px}}"
-    f".draw-hidden-bars>div.off{{background:{OFF_GREY}}}"
+    ".draw-hidden img{display:block;width:100%;height:160px;border-bottom:1px solid #cbd5e1}"
     ".draw-axis-x{display:block;text-align:center}"
-    ".draw-pixels{max-width:240px}.draw-pixel-map{position:relative}.draw-pixel-map>div{position:absolute}"
+    ".draw-pixels{max-width:240px}.draw-pixels img{display:block;width:100%;image-rendering:pixelated}"
     ".draw-key{display:flex;align-items:center;gap:0.4rem;font-size:0.75rem;color:#6b7280;margin-top:0.3rem}"
     ".draw-key-bar{flex:1;height:8px;border-radius:2px}"
 )
 
 
-__all__ = ["STYLE", "contribution_map", "hidden_activations", "probability_bars", "signed_colours", "stages"]
+__all__ = ["STYLE", "contribution_map", "hidden_activations", "probability_bars", "signed_rgb", "stages"]

@@ -278,13 +278,12 @@ def show_inside(T: Translator, reading: Reading) -> None:
     with left:
         active = int(np.count_nonzero(reading.h > 0))
         st.markdown(T("draw.hidden_title") if reading.has_biases else T("draw.hidden_title_nobias"))
-        st.html(draw_html.hidden_activations(reading.h, T.lang, T("draw.hidden_x"), T("draw.hidden_y")))
+        st.html(draw_html.hidden_activations(reading.h, T("draw.hidden_x"), T("draw.hidden_y")))
         st.caption(T("draw.hidden_text", active=active, total=len(reading.h)))
     with right:
         st.markdown(T("draw.pixels_title", digit=reading.top))
-        st.html(
-            draw_html.contribution_map(reading.contributions, T.lang, T("draw.pixel_hover", row="{row}", col="{col}"))
-        )
+        name = T("draw.pixels_title", digit=reading.top).strip("*")  # the picture's text: the title, plain
+        st.html(draw_html.contribution_map(reading.contributions, T.lang, name))
         total, bias, theta = (numbers.decimal(v, 2, T.lang) for v in shown_parts(reading))
         if reading.has_biases:
             st.caption(T("draw.pixels_text", digit=reading.top, total=total, bias=bias, theta=theta))

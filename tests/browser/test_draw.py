@@ -105,8 +105,8 @@ def test_draw_read_teach_clear(page, app_url):
     assert page.locator("[data-testid=stException]").count() == 0
     expect(page.locator(".draw-stages img")).to_have_count(4, timeout=30_000)  # the four stages
     expect(page.locator(".draw-bars.big .draw-bar-col")).to_have_count(10)
-    expect(page.locator(".draw-hidden-bars")).to_be_visible()
-    expect(page.locator(".draw-pixel-map")).to_be_visible()
+    expect(page.locator(".draw-hidden img")).to_be_visible()
+    expect(page.locator(".draw-pixels img")).to_be_visible()
 
     # Undo takes the stroke off, Redo brings it back
     page.locator(".st-key-draw_undo_stroke button").click()
