@@ -1,6 +1,5 @@
 """Numbers as each language writes them (ui.numbers, by Babel's CLDR data)."""
 
-import numpy as np
 import pytest
 
 from ui import numbers
@@ -47,11 +46,3 @@ def test_significant_and_formulas():
 def test_chart_separators_are_plotlys_decimal_then_group():
     assert numbers.chart_separators("en") == ".,"
     assert numbers.chart_separators("ru") == "," + NBSP
-
-
-@pytest.mark.parametrize("lang", ["en", "ru"])
-@pytest.mark.parametrize("digits", [0, 2, 3])
-def test_decimals_writes_each_number_as_decimal_does(lang, digits):
-    rng = np.random.default_rng(digits)
-    values = [*rng.normal(0, 0.01, 300), *rng.normal(0, 80, 300), 0.0005, -0.0005, 0.125, -0.0, 1e-12, 999.4, 1234.5]
-    assert numbers.decimals(values, digits, lang) == [numbers.decimal(v, digits, lang) for v in values]

@@ -7,7 +7,6 @@ same numbers with the braces TeX needs around a decimal comma.
 from __future__ import annotations
 
 import math
-from decimal import ROUND_HALF_EVEN, Decimal
 from functools import lru_cache
 
 from babel import Locale
@@ -38,22 +37,6 @@ def integer(value: int, lang: str) -> str:
 def decimal(value: float, digits: int, lang: str) -> str:
     """``value`` with exactly ``digits`` decimals, grouped: 12,870.30 / 12 870,30."""
     return _minus(format_decimal(value, format=_pattern("#,##0", digits), locale=_locale(lang)))
-
-
-def decimals(values, digits: int, lang: str) -> list[str]:
-    """Many numbers below 1,000 in size, each exactly as ``decimal`` writes it, at a fraction of
-    the cost (a figure's hover values: 784 of them per drawing); larger ones go through ``decimal``."""
-    point = decimal(0.5, 1, lang)[1]
-    out = []
-    for v in values:
-        v = float(v)
-        if not abs(v) < 999.5:
-            out.append(decimal(v, digits, lang))
-            continue
-        # rounded as Babel rounds: the shortest decimal that gives back the float, half to even
-        text = str(Decimal(repr(v)).quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_EVEN)).replace(".", point)
-        out.append(_minus(text))
-    return out
 
 
 def percent(fraction: float, lang: str, digits: int = 2) -> str:
