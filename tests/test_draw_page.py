@@ -21,6 +21,7 @@ from ui.lab import save as save_lab
 from ui.state import LabState
 
 ROOT = Path(__file__).resolve().parents[1]
+SIGNED_TOP, SIGNED_BOTTOM = (103, 0, 31), (5, 48, 97)  # the ends of RdBu_r
 
 
 class FakeCanvas:
@@ -61,6 +62,22 @@ def texts(at: AppTest) -> str:
     return "\n".join(parts)
 
 
+def figures(at: AppTest, cls: str) -> list[str]:
+    """The page's HTML figures (ui.draw_html) of class ``cls``."""
+    return [h.proto.body for h in at.get("html") if f'class="{cls}' in h.proto.body]
+
+
+def picture(figure: str) -> np.ndarray:
+    """The first picture of an HTML figure, as an RGB array."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    data = re.search(r'src="data:image/png;base64,([^"]+)"', figure).group(1)
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB"))
+
+
 def drawn(digit: int, seed: int = 0, **kw) -> np.ndarray:
     return draw_digit(digit, np.random.default_rng(seed), **kw)
 
@@ -68,13 +85,13 @@ def drawn(digit: int, seed: int = 0, **kw) -> np.ndarray:
 def test_blank_canvas_asks_for_a_digit(canvas):
     at = run_page(canvas, None)
     assert "Draw a digit" in at.info[0].value
-    assert not at.get("plotly_chart")  # no bars, no guess
-    assert not at.image
+    assert not figures(at, "draw-bars")  # no bars, no guess
+    assert not figures(at, "draw-stages")
     assert at.session_state["lab"].last_drawing is None
     # an all-transparent image (the canvas after its own reset) is blank too
     at = run_page(canvas, np.zeros((280, 280, 4), np.uint8))
     assert "Draw a digit" in at.info[0].value
-    assert not at.get("plotly_chart")
+    assert not figures(at, "draw-bars")
 
 
 def test_canvas_is_transparent_with_image_data(canvas):
@@ -90,17 +107,47 @@ def test_a_dot_is_not_read(canvas):
     img[100:112, 150:162] = 255
     at = run_page(canvas, img)
     assert "only a dot" in at.info[0].value
-    assert not at.get("plotly_chart")
+    assert not figures(at, "draw-bars")
+
+
+@pytest.mark.parametrize("inked", [slice(0, 280), slice(30, 250)])
+def test_a_fully_inked_canvas_has_its_own_message(canvas, inked):
+    img = np.zeros((280, 280, 4), np.uint8)
+    img[inked, inked] = (17, 24, 39, 255)  # the page's ink, opaque
+    at = run_page(canvas, img)
+    assert "covers most of the canvas" in at.info[0].value and "dot" not in at.info[0].value
+    assert not figures(at, "draw-bars")
+
+
+def test_the_canvas_hides_its_toolbar_strip_and_ink_there_is_not_read(canvas):
+    from ui.draw_view import CANVAS_SIZE, TOOLBAR_STRIP
+
+    run_page(canvas, None)
+    assert canvas.calls[-1]["height"] == CANVAS_SIZE + TOOLBAR_STRIP and canvas.calls[-1]["width"] == CANVAS_SIZE
+    # a 7 on the visible square, plus ink in the hidden strip above it: the strip is cut off
+    seven = drawn(7, height=150, pen=14)
+    tall = np.zeros((CANVAS_SIZE + TOOLBAR_STRIP, CANVAS_SIZE, 4), np.uint8)
+    tall[TOOLBAR_STRIP:] = seven
+    tall[:10, :] = 255
+    at = run_page(canvas, tall)
+    assert np.array_equal(
+        at.session_state["lab"].last_drawing, run_page(canvas, seven).session_state["lab"].last_drawing
+    )
 
 
 @pytest.mark.parametrize("digit", [3, 7])
 def test_drawing_shows_stages_bars_and_prediction(canvas, digit):
     at = run_page(canvas, drawn(digit, height=120, pen=12))
     assert f"It reads **{digit}**" in texts(at)
-    charts = at.get("plotly_chart")
-    assert len(charts) == 3  # probabilities, hidden activations, pixel contributions
-    images = at.image
-    assert len(images) == 4  # the four preprocessing stages
+    # the bars twice (a strip under the canvas for a phone, a chart beside it for a laptop), the top digit marked
+    strip, big = figures(at, "draw-bars")
+    assert 'class="draw-bars big"' in big and 'class="draw-bars"' in strip
+    for bars in (strip, big):
+        assert bars.count('class="draw-bar-col') == 10
+        assert re.search(rf'class="draw-bar-col top" title="{digit}: \d+%"', bars)
+    (stages,) = figures(at, "draw-stages")
+    assert stages.count('<img src="data:image/png;base64,') == 4  # the four preprocessing stages
+    assert figures(at, "draw-hidden") and figures(at, "draw-pixels")
     state = at.session_state["lab"]
     assert state.last_drawing.shape == (28, 28) and state.last_drawing.dtype == np.float32
     assert state.last_drawing.min() >= 0.0 and state.last_drawing.max() <= 1.0
@@ -125,10 +172,12 @@ def test_low_confidence_says_unsure_and_shows_the_top_two(canvas, monkeypatch):
     monkeypatch.setattr(mlp_core.explain, "UNSURE_BELOW", 1.01)
     at = run_page(canvas, img)
     assert "It reads" not in texts(at)
-    (warning,) = at.warning
+    # said twice: under the canvas for a phone, beside it for a laptop (CSS shows one)
+    compact, warning = at.warning
+    assert compact.value == warning.value
     assert warning.value.startswith(f"Not sure: maybe {a} (") and f"maybe {b} (" in warning.value
     assert warning.proto.icon == ":material/help:"  # a Material icon: an emoji needs a font the browser may lack
-    assert at.get("plotly_chart")  # the bars are still shown
+    assert len(figures(at, "draw-bars")) == 2  # the bars are still shown
 
 
 def test_teach_then_undo_restores_the_weights_exactly(canvas):
@@ -202,22 +251,6 @@ def test_model_choice_names_the_active_model_and_uses_it(canvas):
     assert "of 16 hidden units" in texts(at)
 
 
-def chart_spec(at: AppTest, key: str) -> dict:
-    import json
-
-    (chart,) = [c for c in at.get("plotly_chart") if key in c.proto.id]
-    return json.loads(chart.proto.spec)
-
-
-def values(a) -> np.ndarray:
-    """An array of a figure spec, plain or base64-packed as Plotly sends it."""
-    import base64
-
-    if isinstance(a, dict):
-        return np.frombuffer(base64.b64decode(a["bdata"]), dtype=a["dtype"])
-    return np.asarray(a)
-
-
 def test_only_the_bundled_model_means_no_choice(canvas):
     at = run_page(canvas, drawn(3, height=150, pen=14))
     assert not at.radio  # nothing to choose between
@@ -230,31 +263,44 @@ def test_inside_the_network_red_means_up_and_the_sums_add_up(canvas, lang):
 
     at = run_page(canvas, drawn(7, height=150, pen=14), lang=lang)
     reading = read_digit(load_default_model().model, at.session_state["lab"].last_drawing)
-    pixels = chart_spec(at, "draw_pixels")
-    (heat,) = pixels["data"]
-    # the app's one rule for signed values: red positive (pushes up), blue negative
-    assert heat["colorscale"][-1][1] == "rgb(103,0,31)" and heat["colorscale"][0][1] == "rgb(5,48,97)"
+    from ui.draw_html import HIDDEN_PX
+
+    (pixels,) = figures(at, "draw-pixels")
+    c = reading.contributions
+    img = picture(pixels)
+    assert img.shape == (28, 28, 3)
+    # the app's one rule for signed values: red positive (pushes up), blue negative, white for none
+    assert tuple(img[np.unravel_index(np.argmax(c), c.shape)]) == SIGNED_TOP
+    if c.min() == -np.abs(c).max():
+        assert tuple(img[np.unravel_index(np.argmin(c), c.shape)]) == SIGNED_BOTTOM
+    assert tuple(img[0, 0]) == (247, 247, 247) and c[0, 0] == 0
     text = texts(at)
     if lang == "en":
         assert "red pixels pushed it up, blue ones down" in text
-        assert "row %{y}, column %{x}" in heat["hovertemplate"]
     else:
         assert "красные пиксели её повышали, синие понижали" in text
-        assert "строка %{y}, столбец %{x}" in heat["hovertemplate"]
-    # the caption's numbers add up as printed
+    # the colour key and the caption write numbers as the language does, and the caption's add up
+    point = "." if lang == "en" else ","
+    limit = f"{np.abs(c).max():.2f}".replace(".", point)
+    assert f"<span>−{limit}</span>" in pixels and f"<span>{limit}</span>" in pixels
     (caption,) = [c.value for c in at.caption if "θ =" in c.value]
-    point = "." if lang == "en" else ","  # as the language writes numbers
     shown = re.findall(rf"−?\d+{re.escape(point)}\d\d", caption)
     total, bias, theta = (float(n.replace("−", "-").replace(point, ".")) for n in shown)
     assert round(total + bias, 2) == theta == round(float(reading.theta[reading.top]), 2)
-    # hidden layer: axis titles in the page's language; switched-off units drawn as grey stubs
-    hidden = chart_spec(at, "draw_hidden")
-    titles = (hidden["layout"]["xaxis"]["title"]["text"], hidden["layout"]["yaxis"]["title"]["text"])
-    assert titles == (("hidden unit j", "activation h_j") if lang == "en" else ("скрытый нейрон j", "активация h_j"))
-    on, off = hidden["data"]
-    off_units = int(np.count_nonzero(reading.h <= 0))
-    assert len(values(off["x"])) == off_units > 0 and len(values(on["x"])) == len(reading.h) - off_units
-    assert values(off["y"]).min() > 0  # visible, however short
+    # hidden layer: axis titles in the page's language; one bar per unit, switched-off units as grey stubs
+    (hidden,) = figures(at, "draw-hidden")
+    titles = ("hidden unit j", "activation h_j") if lang == "en" else ("скрытый нейрон j", "активация h_j")
+    assert all(f">{title}</span>" in hidden for title in titles)
+    bars = picture(hidden)
+    height, step = HIDDEN_PX
+    assert bars.shape == (height, step * len(reading.h), 3)
+    first = bars[:, ::step]  # each unit's first column
+    inked = (first != 255).any(axis=2).sum(axis=0)
+    grey = (first[-1] == (148, 163, 184)).all(axis=1)  # the stubs' colour
+    off = reading.h <= 0
+    assert np.array_equal(grey, off) and off.any()
+    assert (inked[off] > 0).all() and inked[off].max() < inked[~off].max()  # visible, however short
+    assert inked[np.argmax(reading.h)] == height
 
 
 def test_a_model_without_biases_has_no_bias_clause(canvas):
@@ -288,25 +334,83 @@ def test_a_lesson_never_reads_zero_to_zero():
     assert lesson_percent(0.0042, ru) == "0,4\u00a0%"
 
 
-def test_lessons_set_aside_when_the_model_changes_are_announced(canvas):
-    at = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
-    (picker,) = at.segmented_control
-    picker.set_value(4)
+def teach(at: AppTest, label: int) -> None:
+    at.segmented_control[0].set_value(label)
     at.button("draw_teach").click().run()
+    assert not at.exception, [e.message for e in at.exception]
+
+
+def test_each_model_keeps_its_lessons_switching_away_and_back_brings_them_back(canvas):
+    at = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
+    teach(at, 4)
+    teach(at, 9)
     state = at.session_state["lab"]
-    assert len(state.draw_lessons.items) == 1
-    # the model changes under the lesson (here: another model is uploaded and chosen)
+    taught = state.draw_lessons.items[-1].model
+    # another model is uploaded and chosen: it has no lessons, and nothing is said to be lost
     other = load_default_model().model.copy()  # a copy: the bundled model is shared and must not change
     other.W_o += 0.01
     state.uploaded = SavedModel(model=other)
-    state.uploaded_name, state.active = "other.npz", "uploaded"
-    save_lab(state)  # as the upload's callback does: the lab's document says which model is active
+    state.uploaded_name = "other.npz"
+    at.run()  # the model radio appears
+    at.radio[0].set_value("uploaded").run()
+    assert not at.exception
+    state = at.session_state["lab"]
+    assert state.draw_lessons.count == 0
+    assert "Reading with: Uploaded model" in texts(at) and "set aside" not in texts(at)
+    teach(at, 1)  # a lesson for the uploaded model
+    # back to the bundled model: its two lessons are back, weights and all
+    at.radio[0].set_value("default").run()
+    state = at.session_state["lab"]
+    assert state.draw_lessons.count == 2 and "set aside" not in texts(at)
+    assert "taught on this page (lessons: 2)" in texts(at)
+    for name, value in taught.params().items():
+        assert np.array_equal(state.draw_lessons.items[-1].model.params()[name], value), name
+    # and the uploaded model's own lesson is still its own
+    at.radio[0].set_value("uploaded").run()
+    assert at.session_state["lab"].draw_lessons.count == 1
+
+
+def test_lessons_set_aside_when_the_same_model_changes_are_announced(canvas):
+    first = load_default_model().model.copy()
+    lab = LabState(uploaded=SavedModel(model=first), uploaded_name="a.npz", active="uploaded")
+    canvas.image = drawn(4, seed=3, height=160, pen=14)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.switch_page("pages/3_Draw.py")
+    at.session_state["lab"] = lab
+    at.run()
+    teach(at, 4)
+    state = at.session_state["lab"]
+    assert state.draw_lessons.count == 1
+    # the uploaded model is replaced by other weights under the lesson
+    other = first.copy()
+    other.W_o += 0.01
+    state.uploaded = SavedModel(model=other)
     at.run()
     assert not at.exception
     assert at.session_state["lab"].draw_lessons.items == []
     assert "Your lessons (1) were for this model as it was before" in texts(at)
-    at.button("draw_teach").click().run()  # a new lesson: the note has done its job
+    teach(at, 4)  # a new lesson: the note has done its job
     assert "were for this model as it was before" not in texts(at)
+
+
+def test_the_lesson_cap_is_said_before_it_bites_and_undo_takes_one_lesson(canvas, monkeypatch):
+    from labs import lessons
+
+    monkeypatch.setattr(lessons, "MAX_LESSONS", 2)
+    monkeypatch.setattr("ui.draw_view.MAX_LESSONS", 2)
+    at = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
+    teach(at, 4)
+    assert "up to the last 2 lessons" in texts(at)
+    assert "the next lesson makes the oldest" not in texts(at)
+    teach(at, 9)
+    assert "Undo keeps the last 2 lessons: the next lesson makes the oldest of them part of the model" in texts(at)
+    teach(at, 4)  # the oldest is folded in, as said
+    state = at.session_state["lab"]
+    assert (state.draw_lessons.count, state.draw_lessons.folded, len(state.draw_lessons.items)) == (3, 1, 2)
+    for left in (2, 1):
+        at.button("draw_undo").click().run()
+        assert at.session_state["lab"].draw_lessons.count == left
+    assert at.button("draw_undo").disabled  # the folded lesson is part of the model now
 
 
 def test_lessons_are_the_labs_a_reload_rebuilds_them_bit_for_bit(canvas):
@@ -369,3 +473,23 @@ def test_no_lesson_while_the_active_run_trains_then_teach_once_it_pauses(canvas)
         assert at.session_state["lab"].draw_lessons.count == 1
     finally:
         runs.shutdown()
+
+
+def test_lessons_kept_before_each_model_had_its_own_are_taken_over(canvas):
+    from labs.lessons import BLOB_KEY
+    from ui.lab import get_store, lessons_key
+
+    at = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
+    teach(at, 9)
+    state = at.session_state["lab"]
+    store, base = get_store(), state.draw_lessons.base
+    # as an older app kept them: one blob for the lab, whatever the model
+    store.put_blob(state.lab_id, BLOB_KEY, store.get_blob(state.lab_id, lessons_key(base)))
+    store.put_blob(state.lab_id, lessons_key(base), None)
+    again = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    again.switch_page("pages/3_Draw.py")
+    again.query_params["lab"] = state.lab_id
+    again.run()
+    assert again.session_state["lab"].draw_lessons.count == 1
+    assert store.get_blob(state.lab_id, BLOB_KEY) is None
+    assert store.get_blob(state.lab_id, lessons_key(base)) is not None

@@ -3,6 +3,8 @@ what happens inside, and "teach it" with undo. Numbers come from mlp_core."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import streamlit as st
 from PIL import Image
@@ -14,18 +16,21 @@ from mlp_core.io import fingerprint
 from mlp_core.model import MLP
 from mlp_core.preprocess import Stages, canvas_to_mnist, ink_of
 
-from . import lab, numbers
-from .common import active_model, choice_key, get_dataset, model_label, show_chart
-from .figures import contribution_map, hidden_activations, probability_bars_with_before
+from . import draw_html, lab, numbers
+from .common import active_model, choice_key, get_dataset, model_label
 from .i18n import Translator
 from .state import DEFAULT, TRAINED, UPLOADED, LabState
+from .strokes import StrokeHistory
 
 CANVAS_SIZE = 280  # pixels; fits a phone screen
+TOOLBAR_STRIP = 40  # pixels of canvas above the square shown, hidden with the canvas's own toolbar (46 px tall)
+FILLED_EXTENT = 0.25  # ink refused as a drawing that spans this share of the canvas is "filled", not a dot
 PEN_RANGE = (4, 40)
 INK = "#111827"
 EVAL_DIGITS = 1000  # test digits used to show what a lesson costs elsewhere
 STAGE_PX = 160  # each stage is shown this many pixels wide (two fit side by side on a phone)
 
+KEYS_REFUSAL = {"empty": "draw.empty", "dot": "draw.too_small", "filled": "draw.too_filled"}
 KEYS_DRAW_STAGES = ("draw.stage_ink", "draw.stage_cropped", "draw.stage_scaled", "draw.stage_final")
 
 
@@ -70,20 +75,21 @@ def model_chooser(state: LabState, T: Translator) -> None:
 
 
 def current_model(state: LabState) -> tuple[MLP, str]:
-    """The weights the page reads with (the chosen model plus the lab's lessons) and the source.
+    """The weights the page reads with (the chosen model plus its lessons) and the source.
 
-    Lessons belong to the model they were taught to: choosing another model
-    (or retraining) sets them aside. The shared bundled model is never changed.
+    Lessons belong to the weights they were taught to, and each model keeps its own:
+    choosing another model sets them aside, choosing it again brings them back. When
+    the same source has new weights (a run trained on, another file uploaded), the
+    page says that the lessons shown until then were set aside. The shared bundled
+    model is never changed.
     """
     saved, source = active_model(state)
     base = f"{source}:{fingerprint(saved.model)}"
     if state.draw_lessons.base != base:
-        kept = lab.load_lessons(state, base, saved.model)
-        if kept is None:  # the lab's lessons (if any) were taught to other weights
-            state.draw_lessons_dropped = state.draw_lessons.count
-            kept = Lessons(base=base)
-            lab.save_lessons(state, kept)
-        state.draw_lessons = kept
+        before = state.draw_lessons
+        same_source = before.base.split(":", 1)[0] == source
+        state.draw_lessons_dropped = before.count if same_source else 0
+        state.draw_lessons = lab.load_lessons(state, base, saved.model) or Lessons(base=base)
     return state.draw_lessons.model(saved.model), source
 
 
@@ -92,6 +98,15 @@ def current_model(state: LabState) -> tuple[MLP, str]:
 
 def clear_canvas(state: LabState) -> None:
     state.draw_canvas += 1
+    state.draw_strokes = StrokeHistory()
+
+
+def _undo_stroke(state: LabState) -> None:
+    state.draw_strokes.undo()
+
+
+def _redo_stroke(state: LabState) -> None:
+    state.draw_strokes.redo()
 
 
 def _set_pen(state: LabState) -> None:
@@ -104,13 +119,70 @@ def pen_slider(state: LabState, T: Translator) -> int:
     return state.draw_pen
 
 
-def preprocess(image: np.ndarray | None) -> tuple[np.ndarray | None, Stages | None, bool]:
-    """The canvas image -> (28x28 or None, stages or None, whether there was any ink at all)."""
+def canvas_pad(state: LabState, T: Translator, st_canvas: Callable) -> np.ndarray | None:
+    """The canvas with Undo, Redo and Clear under it; returns the drawing as the user sees it
+    (RGBA, CANVAS_SIZE square), or None before the first stroke.
+
+    The canvas component keeps its own toolbar over the top of its right half, invisible
+    until hovered, where it swallows strokes and taps (a tap can hit its bin). So the
+    canvas is made TOOLBAR_STRIP pixels taller and the page hides that strip, toolbar
+    and all: every press on the square that shows starts a stroke.
+    """
+    key = f"draw_canvas_{state.draw_canvas}"
+    if key not in st.session_state:  # a new canvas (Clear, or the page opened again) starts empty
+        state.draw_strokes = StrokeHistory()
+    history = state.draw_strokes
+    with st.container(key="draw_pad"):
+        result = st_canvas(
+            stroke_width=state.draw_pen,
+            stroke_color=INK,
+            background_color="",  # transparent: the alpha channel is the ink
+            height=CANVAS_SIZE + TOOLBAR_STRIP,
+            width=CANVAS_SIZE,
+            drawing_mode="freedraw",
+            initial_drawing=history.initial,
+            return_image_data=True,
+            key=key,
+        )
+    history.seen(result.json_data if result is not None else None)
+    with st.container(horizontal=True, gap="small", key="draw_tools"):
+        st.button(
+            T("draw.undo_stroke"), key="draw_undo_stroke", icon=":material/undo:", on_click=_undo_stroke,
+            args=(state,), disabled=not history.can_undo,
+        )  # fmt: skip
+        st.button(
+            T("draw.redo_stroke"), key="draw_redo_stroke", icon=":material/redo:", on_click=_redo_stroke,
+            args=(state,), disabled=not history.can_redo,
+        )  # fmt: skip
+        st.button(T("draw.clear"), key="draw_clear", icon=":material/delete:", on_click=clear_canvas, args=(state,))
+    image = result.image_data if result is not None else None
+    return visible_square(image)
+
+
+def visible_square(image: np.ndarray | None) -> np.ndarray | None:
+    """The part of the canvas image that the page shows: its bottom CANVAS_SIZE rows
+    (the strip above them, under the hidden toolbar, is out of sight, and so is any ink there)."""
+    if image is None or image.shape[0] <= CANVAS_SIZE:
+        return image
+    return image[-CANVAS_SIZE:]
+
+
+def preprocess(image: np.ndarray | None) -> tuple[np.ndarray | None, Stages | None, str]:
+    """The canvas image -> (28x28 or None, stages or None, why there is nothing to read:
+    "" when there is, "empty", "dot" for a speck, "filled" for ink that covers the canvas)."""
     if image is None:
-        return None, None, False
+        return None, None, "empty"
     x28, stages = canvas_to_mnist(image, return_stages=True)
-    has_ink = x28 is not None or bool((ink_of(image) > 0.1).any())
-    return x28, stages, has_ink
+    if x28 is not None:
+        return x28, stages, ""
+    # The canvas is transparent, so its alpha is the ink, even where it covers every pixel
+    # (ink_of would read a fully opaque image as a background colour with nothing on it).
+    mask = image[..., 3] > 25 if image.ndim == 3 else ink_of(image) > 0.1
+    if not mask.any():
+        return None, None, "empty"
+    rows, cols = np.flatnonzero(mask.any(axis=1)), np.flatnonzero(mask.any(axis=0))
+    extent = max(rows[-1] - rows[0], cols[-1] - cols[0]) + 1
+    return None, None, "filled" if extent >= FILLED_EXTENT * min(mask.shape) else "dot"
 
 
 # --- showing the stages ---------------------------------------------------------
@@ -157,17 +229,15 @@ def stage_images(stages: Stages, size: int = STAGE_PX) -> list[np.ndarray]:
 def show_stages(T: Translator, stages: Stages) -> None:
     st.subheader(T("draw.stages_title"))
     st.caption(T("draw.stages_text"))
-    captions = [T(k) for k in KEYS_DRAW_STAGES]
     # a wrapping row: four across on a laptop, two by two on a phone
-    with st.container(horizontal=True, gap="medium", key="draw_stages"):
-        for img, cap in zip(stage_images(stages), captions, strict=True):
-            st.image(img, caption=cap, width=STAGE_PX)
+    st.html(draw_html.stages(stage_images(stages), [T(k) for k in KEYS_DRAW_STAGES], STAGE_PX))
 
 
 # --- the reading ------------------------------------------------------------------
 
 
-def show_reading(T: Translator, reading: Reading, before: np.ndarray | None) -> None:
+def reading_line(T: Translator, reading: Reading) -> None:
+    """The answer: the digit and how sure, or "not sure" with the two likeliest."""
     if reading.unsure:
         a, b = reading.top, reading.runner_up
         st.warning(
@@ -182,14 +252,24 @@ def show_reading(T: Translator, reading: Reading, before: np.ndarray | None) -> 
         )
     else:
         st.markdown(T("draw.answer", digit=reading.top, conf=numbers.percent(reading.confidence, T.lang, 0)))
-    show_chart(
-        T,
-        probability_bars_with_before(reading.probs, before, highlight=reading.top),
-        config={"displayModeBar": False},
-        key="draw_bars",
-    )
+
+
+def show_reading(T: Translator, reading: Reading, before: np.ndarray | None) -> None:
+    reading_line(T, reading)
+    label = T("draw.strip_label")
+    st.html(draw_html.probability_bars(reading.probs, reading.top, T.lang, label, before=before, big=True))
     if before is not None:
         st.caption(T("draw.bars_before"))
+
+
+def compact_reading(T: Translator, reading: Reading | None, why: str) -> None:
+    """What the page reads, in little room: shown under the canvas on a phone (see page_style)."""
+    with st.container(key="draw_reading_compact"):
+        if reading is None:
+            st.info(T(KEYS_REFUSAL[why]), icon="✏️")
+        else:
+            reading_line(T, reading)
+            st.html(draw_html.probability_bars(reading.probs, reading.top, T.lang, T("draw.strip_label")))
 
 
 def show_inside(T: Translator, reading: Reading) -> None:
@@ -198,13 +278,12 @@ def show_inside(T: Translator, reading: Reading) -> None:
     with left:
         active = int(np.count_nonzero(reading.h > 0))
         st.markdown(T("draw.hidden_title") if reading.has_biases else T("draw.hidden_title_nobias"))
-        fig = hidden_activations(reading.h, x_title=T("draw.hidden_x"), y_title=T("draw.hidden_y"))
-        show_chart(T, fig, config={"displayModeBar": False}, key="draw_hidden")
+        st.html(draw_html.hidden_activations(reading.h, T("draw.hidden_x"), T("draw.hidden_y")))
         st.caption(T("draw.hidden_text", active=active, total=len(reading.h)))
     with right:
         st.markdown(T("draw.pixels_title", digit=reading.top))
-        fig = contribution_map(reading.contributions, hover=T("draw.pixel_hover", row="%{y}", col="%{x}"))
-        show_chart(T, fig, config={"displayModeBar": False}, key="draw_pixels")
+        name = T("draw.pixels_title", digit=reading.top).strip("*")  # the picture's text: the title, plain
+        st.html(draw_html.contribution_map(reading.contributions, T.lang, name))
         total, bias, theta = (numbers.decimal(v, 2, T.lang) for v in shown_parts(reading))
         if reading.has_biases:
             st.caption(T("draw.pixels_text", digit=reading.top, total=total, bias=bias, theta=theta))
@@ -305,7 +384,9 @@ def teach_panel(T: Translator, state: LabState, reading: Reading) -> None:
                 n=EVAL_DIGITS,
             )
         )
-        st.caption(T("draw.lessons_count", count=state.draw_lessons.count))
+        st.caption(T("draw.lessons_count", count=state.draw_lessons.count, max=MAX_LESSONS))
+    if len(state.draw_lessons.items) >= MAX_LESSONS:  # said before the next lesson folds the oldest in
+        st.caption(T("draw.lessons_cap_next", count=MAX_LESSONS))
     if state.draw_lessons.folded:
         st.caption(T("draw.lessons_folded", count=state.draw_lessons.folded, max=MAX_LESSONS))
     if state.quota_error == "bytes":  # the lessons could not be kept in the lab
@@ -330,11 +411,47 @@ def model_line(state: LabState, T: Translator, source: str) -> str:
     return line
 
 
+@st.fragment
+def drawing_area(state: LabState, T: Translator, st_canvas: Callable) -> None:
+    """The canvas and everything that depends on the drawing, as one fragment: a stroke,
+    Undo, Redo, Clear, the pen or a lesson reruns this alone, not the page around it."""
+    model, source = current_model(state)
+    left, right = st.columns([5, 6], gap="large")  # room for Undo, Redo and Clear in one row, in Russian too
+    with left:
+        x28, stages, why = preprocess(canvas_pad(state, T, st_canvas))
+        reading = read_digit(model, x28) if x28 is not None else None
+        compact_reading(T, reading, why)
+        pen_slider(state, T)
+        st.caption(T("draw.canvas_help"))
+    with right:
+        st.caption(model_line(state, T, source))
+        with st.container(key="draw_reading_full"):
+            if reading is None:
+                st.info(T(KEYS_REFUSAL[why]), icon="✏️")
+            else:
+                show_reading(T, reading, before_probs(state, x28))
+        if reading is not None:
+            state.last_drawing = x28
+            teach_panel(T, state, reading)
+    if reading is not None:
+        show_stages(T, stages)
+        show_inside(T, reading)
+
+
 def page_style() -> None:
-    """Room above the canvas for its toolbar (undo, redo, clear), which appears over it on hover or touch;
-    the ten digits of "teach it" share the column's width equally, so they stay on one row on a phone."""
+    """The canvas's hidden top strip (see canvas_pad); the reading under the canvas on a phone and
+    beside it on a laptop (Streamlit stacks columns below 640 px); the figures (ui.draw_html); the ten
+    digits of "teach it" share the column's width equally, so they stay on one row on a phone."""
     digits = '[class*="st-key-draw_label_"] button[data-variant="segmented_control"]'
-    st.html(
-        "<style>.st-key-draw_pad{margin-top:1.6rem}"
-        f"{digits}{{flex:1 1 0;min-width:0;padding-left:0;padding-right:0}}</style>"
+    pad = (
+        f".st-key-draw_pad{{overflow:hidden;height:{CANVAS_SIZE}px;width:{CANVAS_SIZE}px;flex:none;"
+        "outline:1px solid rgba(49,51,63,0.2);outline-offset:-1px}"
+        f".st-key-draw_pad>div{{margin-top:-{TOOLBAR_STRIP}px}}"
+        ".st-key-draw_tools{gap:0.5rem}.st-key-draw_tools button{padding-left:0.6rem;padding-right:0.6rem}"
     )
+    where = (
+        "@media (min-width:641px){.st-key-draw_reading_compact{display:none}}"
+        "@media (max-width:640px){.st-key-draw_reading_full{display:none}}"
+    )
+    digits += "{flex:1 1 0;min-width:0;padding-left:0;padding-right:0}"
+    st.html(f"<style>{pad}{draw_html.STYLE}{where}{digits}</style>")

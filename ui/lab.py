@@ -154,22 +154,39 @@ def keep_upload(state: LabState, name: str, data: bytes, saved: SavedModel) -> N
 # --- Draw lessons -------------------------------------------------------------------
 
 
+def lessons_key(base: str) -> str:
+    """The store's blob of the lessons taught to the weights ``base`` (source and fingerprint):
+    each model keeps its own, so switching models and back brings them back."""
+    return f"{lessons_store.BLOB_KEY}:{base}"
+
+
 def load_lessons(state: LabState, base: str, base_model: MLP) -> Lessons | None:
-    """The lab's lessons rebuilt on ``base_model``, or None if they were for other weights."""
+    """The lessons taught to ``base_model`` rebuilt on it, or None if it has none.
+    Lessons kept before each model had its own blob are taken over by the model they fit."""
     from .common import get_dataset  # common imports this module
 
-    blob = get_store().get_blob(state.lab_id, lessons_store.BLOB_KEY) if state.lab_id else None
-    return lessons_store.decode(blob, base, base_model, get_dataset())
+    if not state.lab_id:
+        return None
+    store = get_store()
+    blob = store.get_blob(state.lab_id, lessons_key(base))
+    if blob is not None:
+        return lessons_store.decode(blob, base, base_model, get_dataset())
+    older = store.get_blob(state.lab_id, lessons_store.BLOB_KEY)
+    lessons = lessons_store.decode(older, base, base_model, get_dataset())
+    if lessons is not None:
+        save_lessons(state, lessons)
+        store.put_blob(state.lab_id, lessons_store.BLOB_KEY, None)
+    return lessons
 
 
 def save_lessons(state: LabState, lessons: Lessons) -> None:
-    """Keep the lab's lessons (none: forget them). A full lab keeps the page's lessons in
-    this session only, and says so."""
-    if not state.lab_id:
+    """Keep the lessons of ``lessons.base`` (none: forget them). A full lab keeps the page's
+    lessons in this session only, and says so."""
+    if not state.lab_id or not lessons.base:
         return
     data = lessons_store.encode(lessons) if lessons.count else None
     try:
-        get_store().put_blob(state.lab_id, lessons_store.BLOB_KEY, data)
+        get_store().put_blob(state.lab_id, lessons_key(lessons.base), data)
     except QuotaExceeded as exc:
         state.quota_error = exc.what
     else:
@@ -224,6 +241,7 @@ __all__ = [
     "get_runs",
     "get_store",
     "keep_upload",
+    "lessons_key",
     "load_lessons",
     "open_lab",
     "run_view",

@@ -42,14 +42,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int | None = None, log_name: str = "streamlit.log", extra_env: dict | None = None):
-    """Start the app; return (process, base URL) once /_stcore/health says ok."""
+def start_app(
+    port: int | None = None, log_name: str = "streamlit.log", extra_env: dict | None = None, script: str = "app.py"
+):
+    """Start the app (or another Streamlit ``script``); return (process, base URL) once /_stcore/health says ok."""
     port = port or _free_port()
     log_dir = ROOT / "artifacts"
     log_dir.mkdir(exist_ok=True)
     log = open(log_dir / log_name, "w")  # noqa: SIM115 - closed with the process
     cmd = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
+        sys.executable, "-m", "streamlit", "run", script,
         "--server.headless=true", "--server.address=127.0.0.1", f"--server.port={port}",
         "--server.fileWatcherType=none", "--browser.gatherUsageStats=false",
     ]  # fmt: skip
