@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from itertools import pairwise
 
-from browser_helpers import LAPTOP, PHONE, open_page, shot, wait_idle
+from browser_helpers import LAPTOP, PHONE, axe_violations, open_page, shot, wait_idle
 from playwright.sync_api import expect
 
 from ui.draw_view import CANVAS_SIZE, TOOLBAR_STRIP
@@ -122,6 +122,7 @@ def test_draw_read_teach_clear(page, app_url):
     expect(page.get_by_text(re.compile("Last lesson, as 7"))).to_be_visible(timeout=30_000)
     wait_idle(page)
     tall_shot(page, "draw-laptop", LAPTOP)
+    assert axe_violations(page) == [], "a reading with its stages, the inside of the network and a lesson"
     page.locator(".st-key-draw_undo button").click()
     expect(page.get_by_text(re.compile("Last lesson"))).to_have_count(0, timeout=30_000)
 

@@ -100,7 +100,9 @@ def assert_formulas_render(page, minimum: int) -> None:
     assert not leftovers, f"LaTeX source visible on the page: {leftovers[:5]}"
 
 
-@pytest.mark.parametrize("lang", ["en", "ru"])
+# Each language in one of the two (the axe test opens every view in both): English on a
+# laptop, Russian on a phone.
+@pytest.mark.parametrize("lang", ["en"])
 def test_every_formula_renders(page, app_url, lang):
     open_page(page, app_url, "Maths")
     set_language(page, lang, t("nav.maths", lang))
@@ -125,7 +127,7 @@ def test_every_formula_renders(page, app_url, lang):
     tall_shot(page, f"maths-tiny-{lang}-laptop")
 
 
-@pytest.mark.parametrize("lang", ["en", "ru"])
+@pytest.mark.parametrize("lang", ["ru"])
 def test_on_a_phone(page, app_url, lang):
     open_page(page, app_url, "Maths")
     set_language(page, lang, t("nav.maths", lang))  # on a laptop, where the sidebar is open; the session keeps it
