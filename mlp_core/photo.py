@@ -54,7 +54,7 @@ MEDIAN_GRID = 64  # the coarse paper estimate is a median on a grid of about thi
 MEDIAN_WINDOW = 0.25  # ... over windows this share of the frame's shorter side
 DARK_FLOOR = 0.05  # brightness below which the paper counts as this dark (no division by ~0)
 NOISE_SIGMAS = 6.0  # a mark is strong when it departs from the paper by this many noise deviations
-MIN_CONTRAST = 0.08  # ... and by at least this share of the paper's brightness
+MIN_CONTRAST = 0.15  # ... and by at least this share of the paper's brightness
 FADE_SIGMAS = 4.0  # departures under this many noise deviations are paper texture: no ink
 FADE_LEVEL = 0.25  # ... as are those under this share of full ink
 FULL_LEVEL = 0.8  # ink at this share of the strong marks' 90th percentile is full ink
@@ -184,12 +184,13 @@ def flatten(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     first = _largest_marks(sign * diff > max(NOISE_SIGMAS * sigma, MIN_CONTRAST * float(np.median(rough))))
     pen = stroke_width(first) if first.any() else 0.0
     size = int(np.clip(3 * pen + 5, min(grey.shape) // 10, min(grey.shape) // 3)) | 1
-    if light_ink:
-        paper = ndimage.grey_opening(smooth, size=(size, size), mode="reflect")
-        raw = (smooth - paper) / np.maximum(paper, DARK_FLOOR)
-    else:
-        paper = ndimage.grey_closing(smooth, size=(size, size), mode="reflect")
-        raw = (paper - smooth) / np.maximum(paper, DARK_FLOOR)
+    # The frame is extended by its edge values before the window runs over it (a closing taken
+    # up to the edge would lift a paper that darkens towards the edge, and make ink of it).
+    pad = size // 2 + 1
+    padded = np.pad(smooth, pad, mode="edge")
+    morph = ndimage.grey_opening if light_ink else ndimage.grey_closing
+    paper = morph(padded, size=(size, size), mode="nearest")[pad:-pad, pad:-pad]
+    raw = (smooth - paper if light_ink else paper - smooth) / np.maximum(paper, DARK_FLOOR)
     raw = raw.astype(np.float32)
 
     # The paper's texture and noise sets what counts as a mark.
