@@ -150,7 +150,9 @@ def _coarse_median(grey: np.ndarray) -> np.ndarray:
 
 
 def _noise(x: np.ndarray) -> float:
-    """Robust standard deviation (median absolute deviation) of an image's values."""
+    """Robust standard deviation (median absolute deviation) of an image's values, taken on
+    every other row and column (as good an estimate, four times cheaper)."""
+    x = x[::2, ::2]
     return float(1.4826 * np.median(np.abs(x - np.median(x)))) + 1e-6
 
 
@@ -194,7 +196,7 @@ def flatten(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     raw = raw.astype(np.float32)
 
     # The paper's texture and noise sets what counts as a mark.
-    raw -= np.float32(np.median(raw))
+    raw -= np.float32(np.median(raw[::2, ::2]))
     sigma = _noise(raw)
     strong = raw > max(NOISE_SIGMAS * sigma, MIN_CONTRAST)
     if strong.sum() < MIN_INK_PIXELS:
@@ -216,7 +218,7 @@ def check_marks(ink: np.ndarray) -> tuple[np.ndarray, str | None]:
         return ink, NO_INK
     # Strokes broken by a light pen or a threshold are joined before the marks are counted.
     pen = stroke_width(mask)
-    joined = ndimage.binary_dilation(mask, iterations=max(1, round(pen / 2)))
+    joined = ndimage.binary_dilation(mask, iterations=max(1, round(pen / 4)))
     labels, n = ndimage.label(joined, structure=np.ones((3, 3)))
     mass = ndimage.sum_labels(ink, labels, index=np.arange(1, n + 1))
     boxes = _boxes(labels, n)
