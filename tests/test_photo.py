@@ -167,6 +167,15 @@ def test_a_speck_at_the_edge_is_dropped(mnist, default):
     assert reading.problem is None and label_of(default, reading.image) == int(mnist.y_test[1])
 
 
+def test_a_dark_table_beside_the_paper_is_no_ink(mnist, default):
+    """The paper does not fill the frame: a band of dark wood shows on the left."""
+    photo = render(Scene(centre=(0.5, 0.6)), np.random.default_rng(0), (mnist.x_test[0],))[0].copy()
+    photo[:, :110] = (60, 45, 35)
+    reading = photo_to_mnist(photo)
+    assert reading.problem is None and label_of(default, reading.image) == 7
+    assert reading.ink[:, : 110 * 512 // 640].max() < 0.1
+
+
 def test_a_dot_is_no_digit():
     photo = np.full((300, 400), 230, np.uint8)
     photo[150:156, 200:206] = 20
