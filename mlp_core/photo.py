@@ -41,7 +41,7 @@ import numpy as np
 from PIL import Image, ImageOps
 from scipy import ndimage
 
-from .preprocess import Stages, canvas_to_mnist, stroke_width
+from .preprocess import INK_LEVEL, Stages, canvas_to_mnist, stroke_width
 
 MIN_SIDE = 16  # smaller photos are refused
 MAX_SIDE = 12_000  # ... and larger ones (a 48 MP phone shot is 8,000 x 6,000)
@@ -213,10 +213,11 @@ def _boxes(labels: np.ndarray, n: int) -> list[tuple[int, int, int, int]]:
 
 def check_marks(ink: np.ndarray) -> tuple[np.ndarray, str | None]:
     """(ink map) -> (ink map with stray marks at the frame's edge removed, problem code or None)."""
-    mask = ink >= 0.5
-    if mask.sum() < MIN_INK_PIXELS:
+    if np.count_nonzero(ink >= 0.5) < MIN_INK_PIXELS:
         return ink, NO_INK
-    # Strokes broken by a light pen or a threshold are joined before the marks are counted.
+    # Marks are counted on all the ink, faint too (a pen that skipped leaves a faint trace between
+    # two firm strokes), after joining strokes that nearly touch.
+    mask = ink >= INK_LEVEL
     pen = stroke_width(mask)
     joined = ndimage.binary_dilation(mask, iterations=max(1, round(pen / 4)))
     labels, n = ndimage.label(joined, structure=np.ones((3, 3)))
