@@ -176,7 +176,18 @@ def random_scene(rng: np.random.Generator, condition: str = "everything", height
         s = replace(s, fill=rng.uniform(0.2, 0.7))
     if condition == "noisy" or (every and rng.random() < 0.4):
         s = replace(s, blur=rng.uniform(1.0, 2.5), noise=rng.uniform(6, 12), jpeg=int(rng.integers(30, 55)))
-    return s
+    return _within_frame(s)
+
+
+def _within_frame(s: Scene, margin: float = 0.01) -> Scene:
+    """The scene with the digit's box moved (not shrunk) to lie inside the frame: a digit cut
+    off by the frame's edge is a photo the clean-up should refuse, not one to read."""
+    side = min(s.height, s.width)
+    half_h = s.fill * 28 / 20 * side / s.height / 2 + margin
+    half_w = s.fill * 28 / 20 * side / s.width / 2 + margin
+    row = float(np.clip(s.centre[0], min(half_h, 0.5), max(1 - half_h, 0.5)))
+    col = float(np.clip(s.centre[1], min(half_w, 0.5), max(1 - half_w, 0.5)))
+    return replace(s, centre=(row, col))
 
 
 def two_digit_scenes(rng: np.random.Generator, height: int = 480, width: int = 640) -> list[Scene]:
