@@ -46,6 +46,7 @@ from .preprocess import INK_LEVEL, Stages, canvas_to_mnist, stroke_width
 MIN_SIDE = 16  # smaller photos are refused
 MAX_SIDE = 12_000  # ... and larger ones (a 48 MP phone shot is 8,000 x 6,000)
 MAX_PIXELS = 50_000_000  # ... and any with more pixels than this (memory: 150 MB as RGB)
+MAX_ASPECT = 6  # ... and any longer than this many times its width (a panorama is no photo of a digit)
 MAX_FILE_BYTES = 25_000_000  # uploaded files larger than this are refused
 WORK_SIDE = 512  # the photo is shrunk so its longer side is at most this many pixels
 
@@ -95,6 +96,8 @@ def _check_photo(photo: np.ndarray) -> None:
     h, w = photo.shape[:2]
     if not (MIN_SIDE <= h <= MAX_SIDE and MIN_SIDE <= w <= MAX_SIDE):
         raise ValueError(f"a photo must be {MIN_SIDE} to {MAX_SIDE} pixels on each side, got {h}x{w}")
+    if max(h, w) > MAX_ASPECT * min(h, w):
+        raise ValueError(f"a photo may be at most {MAX_ASPECT} times as long as it is wide, got {h}x{w}")
     if h * w > MAX_PIXELS:
         raise ValueError(f"a photo may have at most {MAX_PIXELS:,} pixels, got {h * w:,} ({h}x{w})")
 
@@ -200,7 +203,7 @@ def flatten(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     sigma = _noise(raw)
     strong = raw > max(NOISE_SIGMAS * sigma, MIN_CONTRAST)
     if strong.sum() < MIN_INK_PIXELS:
-        return np.zeros_like(grey), paper.astype(np.float32), light_ink
+        return np.zeros_like(grey), np.clip(paper, 0, 1).astype(np.float32), light_ink
     level = FULL_LEVEL * float(np.percentile(raw[strong], 90))
     lo = max(FADE_SIGMAS * sigma, FADE_LEVEL * level)
     ink = np.clip((raw - lo) / max(level - lo, 1e-6), 0, 1).astype(np.float32)

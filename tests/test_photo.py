@@ -25,6 +25,7 @@ from PIL import Image
 
 from mlp_core.io import load_default_model
 from mlp_core.photo import (
+    MAX_ASPECT,
     MAX_FILE_BYTES,
     MAX_PIXELS,
     MAX_SIDE,
@@ -214,6 +215,13 @@ def test_a_huge_photo_is_shrunk(mnist, default):
     assert reading.problem is None and label_of(default, reading.image) == 7
 
 
+@pytest.mark.parametrize("shape", [(16, 16), (16, 16 * MAX_ASPECT), (MAX_SIDE, MAX_SIDE // MAX_ASPECT)])
+def test_smallest_and_longest_photos(shape):
+    blank = np.broadcast_to(np.full((1, 1), 200, np.uint8), shape)
+    reading = photo_to_mnist(blank)
+    assert reading.problem == NO_INK and max(reading.grey.shape) <= WORK_SIDE
+
+
 @pytest.mark.parametrize(
     "bad, words",
     [
@@ -224,7 +232,8 @@ def test_a_huge_photo_is_shrunk(mnist, default):
         (np.zeros((20, 20), np.float32), "uint8"),
         (np.zeros((20, 20, 3), np.int64), "uint8"),
         (np.zeros((10, 300), np.uint8), "pixels on each side"),
-        (np.broadcast_to(np.zeros((1, 1), np.uint8), (MAX_SIDE + 1, 100)), "pixels on each side"),
+        (np.zeros((16, 97), np.uint8), "times as long"),
+        (np.broadcast_to(np.zeros((1, 1), np.uint8), (MAX_SIDE + 1, 4000)), "pixels on each side"),
         (np.broadcast_to(np.zeros((1, 1), np.uint8), (MAX_SIDE, MAX_PIXELS // MAX_SIDE + 1)), "at most"),
     ],
 )
