@@ -225,7 +225,7 @@ def check_marks(ink: np.ndarray) -> tuple[np.ndarray, str | None]:
     joined = ndimage.binary_dilation(mask, iterations=max(1, round(pen / 4)))
     labels, n = ndimage.label(joined, structure=np.ones((3, 3)))
     mass = ndimage.sum_labels(ink, labels, index=np.arange(1, n + 1))
-    boxes = _boxes(labels, n)
+    boxes = _boxes(np.where(mask, labels, 0), n)  # the ink's own extent, not the joining margin
     h, w = ink.shape
     at_edge = [t == 0 or l == 0 or b == h or r == w for t, b, l, r in boxes]
     main = int(np.argmax(mass))
