@@ -45,6 +45,7 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=10, help="12 MP photos timed (default 10)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # rows appear as they are measured
 
     data = load_mnist()
     model = load_default_model()

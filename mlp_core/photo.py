@@ -195,12 +195,16 @@ def flatten(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     padded = np.pad(smooth, pad, mode="edge")
     morph = ndimage.grey_opening if light_ink else ndimage.grey_closing
     paper = morph(padded, size=(size, size), mode="nearest")[pad:-pad, pad:-pad]
-    raw = (smooth - paper if light_ink else paper - smooth) / np.maximum(paper, DARK_FLOOR)
-    raw = raw.astype(np.float32)
+    step = (smooth - paper if light_ink else paper - smooth).astype(np.float32)
+    step -= np.float32(np.median(step[::2, ::2]))
+    raw = (step / np.maximum(paper, DARK_FLOOR)).astype(np.float32)
 
-    # The paper's texture and noise sets what counts as a mark.
+    # The paper's texture and noise sets what counts as a mark. Sensor noise is the same in
+    # brightness everywhere, so in the darkest parts of a page it is a large share of the paper:
+    # a mark must stand out both as a share of the paper and in brightness.
     raw -= np.float32(np.median(raw[::2, ::2]))
     sigma = _noise(raw)
+    raw[step < FADE_SIGMAS * _noise(step)] = 0
     strong = raw > max(NOISE_SIGMAS * sigma, MIN_CONTRAST)
     if strong.sum() < MIN_INK_PIXELS:
         return np.zeros_like(grey), np.clip(paper, 0, 1).astype(np.float32), light_ink
