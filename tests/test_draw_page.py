@@ -56,6 +56,12 @@ def run_page(canvas: FakeCanvas, image: np.ndarray | None, lang: str = "en") -> 
     return at
 
 
+def label_picker(at: AppTest):
+    """The "teach it" digit picker (the page's other segmented control chooses canvas or photo)."""
+    (picker,) = [c for c in at.segmented_control if "draw_label_" in c.key]
+    return picker
+
+
 def texts(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [c.value for c in at.caption]
     parts += [i.value for i in at.info] + [w.value for w in at.warning]
@@ -188,7 +194,7 @@ def test_teach_then_undo_restores_the_weights_exactly(canvas):
     x = state.last_drawing.reshape(1, -1)
     p0 = default.predict_proba(x)[0]
     first_answer, label = (int(d) for d in np.argsort(-p0)[:2])  # teach it its second guess
-    (picker,) = at.segmented_control
+    picker = label_picker(at)
     picker.set_value(label)
     at.button("draw_teach").click().run()
     assert not at.exception
@@ -335,7 +341,7 @@ def test_a_lesson_never_reads_zero_to_zero():
 
 
 def teach(at: AppTest, label: int) -> None:
-    at.segmented_control[0].set_value(label)
+    label_picker(at).set_value(label)
     at.button("draw_teach").click().run()
     assert not at.exception, [e.message for e in at.exception]
 
@@ -415,10 +421,10 @@ def test_the_lesson_cap_is_said_before_it_bites_and_undo_takes_one_lesson(canvas
 
 def test_lessons_are_the_labs_a_reload_rebuilds_them_bit_for_bit(canvas):
     at = run_page(canvas, drawn(4, seed=3, height=160, pen=14))
-    (picker,) = at.segmented_control
+    picker = label_picker(at)
     picker.set_value(9)
     at.button("draw_teach").click().run()
-    picker = at.segmented_control[0]
+    picker = label_picker(at)
     picker.set_value(4)
     at.button("draw_teach").click().run()
     first = at.session_state["lab"]
@@ -493,3 +499,51 @@ def test_lessons_kept_before_each_model_had_its_own_are_taken_over(canvas):
     assert again.session_state["lab"].draw_lessons.count == 1
     assert store.get_blob(state.lab_id, BLOB_KEY) is None
     assert store.get_blob(state.lab_id, lessons_key(base)) is not None
+
+
+def png_bytes(photo: np.ndarray) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(photo).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def photo_page(canvas: FakeCanvas, lang: str = "en") -> AppTest:
+    at = run_page(canvas, None, lang)
+    at.session_state["lab"].draw_input = "photo"  # as the "Photo or file" choice sets it
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def test_a_photo_of_a_digit_on_paper_is_cleaned_up_and_read(canvas):
+    from mlp_core import load_mnist
+    from mlp_core.photo_synth import Scene, render
+
+    mnist = load_mnist()
+    at = photo_page(canvas)
+    assert "Write one digit on paper" in texts(at)
+    photo, _ = render(Scene(fill=0.5), np.random.default_rng(1), (mnist.x_test[0],))  # a 7, on lit paper
+    at.file_uploader(key="draw_photo_file").upload("seven.png", png_bytes(photo)).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert re.search(r"\*\*7\*\*", texts(at)), texts(at)  # read as 7
+    assert at.session_state["lab"].last_drawing.shape == (28, 28)  # what "teach it" and the Maths page use
+    stages = figures(at, "draw-stages")[0]
+    assert stages.count("<figure>") == 6 and "The ink, paper removed" in stages  # the clean-up, then MNIST's steps
+
+
+@pytest.mark.parametrize(
+    ("what", "message"),
+    [("blank", "No digit found in the picture"), ("not a picture", "That file is not a picture that can be read")],
+)
+def test_a_photo_that_cannot_be_read_says_what_to_do(canvas, what, message):
+    from mlp_core.photo_synth import Scene, render
+
+    at = photo_page(canvas)
+    data = png_bytes(render(Scene(), np.random.default_rng(3))[0]) if what == "blank" else b"\x89PNG not really"
+    at.file_uploader(key="draw_photo_file").upload("page.png", data).run()
+    assert not at.exception, [e.message for e in at.exception]
+    assert message in texts(at) and not figures(at, "draw-stages")

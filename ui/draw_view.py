@@ -14,6 +14,7 @@ from labs.runs import RUNNING
 from mlp_core.explain import Reading, read_digit, shown_parts
 from mlp_core.io import fingerprint
 from mlp_core.model import MLP
+from mlp_core.photo import decode_photo, photo_to_mnist
 from mlp_core.preprocess import Stages, canvas_to_mnist, ink_of
 
 from . import draw_html, lab, numbers
@@ -30,7 +31,19 @@ INK = "#111827"
 EVAL_DIGITS = 1000  # test digits used to show what a lesson costs elsewhere
 STAGE_PX = 160  # each stage is shown this many pixels wide (two fit side by side on a phone)
 
-KEYS_REFUSAL = {"empty": "draw.empty", "dot": "draw.too_small", "filled": "draw.too_filled"}
+KEYS_REFUSAL = {
+    "empty": "draw.empty",
+    "dot": "draw.too_small",
+    "filled": "draw.too_filled",
+    # a photo or a file: mlp_core.photo's problem codes, and a file that is no picture
+    "no_photo": "draw.photo_none",
+    "no_ink": "draw.photo_no_ink",
+    "several_digits": "draw.photo_several",
+    "touches_edge": "draw.photo_edge",
+    "bad_file": "draw.photo_bad_file",
+}
+KEYS_INPUT = {"canvas": "draw.input_canvas", "photo": "draw.input_photo"}
+KEYS_PHOTO_STAGES = ("draw.stage_photo", "draw.stage_paper")
 KEYS_DRAW_STAGES = ("draw.stage_ink", "draw.stage_cropped", "draw.stage_scaled", "draw.stage_final")
 
 
@@ -159,6 +172,54 @@ def canvas_pad(state: LabState, T: Translator, st_canvas: Callable) -> np.ndarra
     return visible_square(image)
 
 
+def _set_input(state: LabState) -> None:
+    state.draw_input = st.session_state[choice_key("draw_input", state.lang)]
+
+
+def input_chooser(state: LabState, T: Translator) -> str:
+    """Draw on the canvas, or give a photo of a digit on paper (the camera or a file)."""
+    key = choice_key("draw_input", state.lang)
+    st.session_state[key] = state.draw_input
+    st.segmented_control(
+        T("draw.input_label"),
+        tuple(KEYS_INPUT),
+        format_func=lambda v: T(KEYS_INPUT[v]),
+        key=key,
+        required=True,
+        on_change=_set_input,
+        args=(state,),
+        label_visibility="collapsed",
+    )
+    return state.draw_input
+
+
+def photo_pad(T: Translator) -> tuple[bytes | None, str]:
+    """A photo to read, from the camera (behind a toggle, so the browser asks for the
+    camera only when the user wants it) or from a PNG/JPEG file; the newest one wins."""
+    upload = st.file_uploader(T("draw.photo_upload"), type=["png", "jpg", "jpeg"], key="draw_photo_file")
+    shot = None
+    if st.toggle(T("draw.photo_use_camera"), key="draw_photo_camera_on"):
+        shot = st.camera_input(T("draw.photo_camera"), key="draw_photo_camera")
+    chosen = shot or upload
+    if chosen is None:
+        return None, ""
+    return chosen.getvalue(), chosen.name
+
+
+def read_photo(data: bytes | None):
+    """A photo's bytes -> (28x28 or None, canvas stages or None, why nothing is read, the photo's
+    clean-up for showing (PhotoReading) or None)."""
+    if data is None:
+        return None, None, "no_photo", None
+    try:
+        photo = photo_to_mnist(decode_photo(data))
+    except ValueError:
+        return None, None, "bad_file", None
+    if photo.problem is not None:
+        return None, None, photo.problem, photo
+    return photo.image, photo.stages, "", photo
+
+
 def visible_square(image: np.ndarray | None) -> np.ndarray | None:
     """The part of the canvas image that the page shows: its bottom CANVAS_SIZE rows
     (the strip above them, under the hidden toolbar, is out of sight, and so is any ink there)."""
@@ -226,11 +287,23 @@ def stage_images(stages: Stages, size: int = STAGE_PX) -> list[np.ndarray]:
     return [_frame(ink), _frame(_enlarge(stages.cropped, size)), _frame(_enlarge(stages.scaled, size)), _frame(final)]
 
 
-def show_stages(T: Translator, stages: Stages) -> None:
+def show_stages(T: Translator, stages: Stages, photo=None) -> None:
+    """MNIST's preparation of the digit; for a photo, first its clean-up: the photo in grey,
+    then the ink left once the paper (its light, shadows and colour) is divided out."""
     st.subheader(T("draw.stages_title"))
+    images, captions = stage_images(stages), [T(k) for k in KEYS_DRAW_STAGES]
+    if photo is not None:
+        st.caption(T("draw.photo_stages_text"))
+        images = [_frame(_photo_image(photo.grey, STAGE_PX)), _frame(_enlarge(photo.ink, STAGE_PX)), *images]
+        captions = [T(k) for k in KEYS_PHOTO_STAGES] + captions
     st.caption(T("draw.stages_text"))
-    # a wrapping row: four across on a laptop, two by two on a phone
-    st.html(draw_html.stages(stage_images(stages), [T(k) for k in KEYS_DRAW_STAGES], STAGE_PX))
+    # a wrapping row: four (or six) across on a laptop, two by two on a phone
+    st.html(draw_html.stages(images, captions, STAGE_PX))
+
+
+def _photo_image(grey: np.ndarray, size: int) -> np.ndarray:
+    """The photo in grey as it is (light paper light), fitted into a (size, size) square."""
+    return _enlarge(1 - grey, size)
 
 
 # --- the reading ------------------------------------------------------------------
@@ -418,11 +491,16 @@ def drawing_area(state: LabState, T: Translator, st_canvas: Callable) -> None:
     model, source = current_model(state)
     left, right = st.columns([5, 6], gap="large")  # room for Undo, Redo and Clear in one row, in Russian too
     with left:
-        x28, stages, why = preprocess(canvas_pad(state, T, st_canvas))
+        photo = None
+        if input_chooser(state, T) == "photo":
+            x28, stages, why, photo = read_photo(photo_pad(T)[0])
+        else:
+            x28, stages, why = preprocess(canvas_pad(state, T, st_canvas))
         reading = read_digit(model, x28) if x28 is not None else None
         compact_reading(T, reading, why)
-        pen_slider(state, T)
-        st.caption(T("draw.canvas_help"))
+        if state.draw_input == "canvas":
+            pen_slider(state, T)
+            st.caption(T("draw.canvas_help"))
     with right:
         st.caption(model_line(state, T, source))
         with st.container(key="draw_reading_full"):
@@ -434,7 +512,7 @@ def drawing_area(state: LabState, T: Translator, st_canvas: Callable) -> None:
             state.last_drawing = x28
             teach_panel(T, state, reading)
     if reading is not None:
-        show_stages(T, stages)
+        show_stages(T, stages, photo)
         show_inside(T, reading)
 
 

@@ -59,6 +59,7 @@ class LabState:
     extra: dict[str, Any] = field(default_factory=dict)  # page-specific small values
     draw_canvas: int = 0  # part of the canvas key: Clear bumps it, which gives an empty canvas
     draw_pen: int = 18  # pen width in canvas pixels
+    draw_input: str = "canvas"  # where the digit comes from: "canvas", or "photo" (a camera shot or a file)
     draw_strokes: StrokeHistory = field(default_factory=StrokeHistory)  # the canvas's strokes, for Undo and Redo
     draw_lessons: Lessons = field(default_factory=Lessons)  # the lab's lessons, as kept in its store
     draw_lessons_dropped: int = 0  # lessons set aside because the model they were taught to changed
