@@ -71,6 +71,10 @@ OVERRIDES = {
 }
 
 
+# --data, for both sub-commands
+DATA_OPTION = {"metavar": "PATH", "help": "MNIST .npz or folder of IDX files (default: the bundled MNIST)"}
+
+
 def build_parser() -> argparse.ArgumentParser:
     presets = "\n".join(f"  {name:<9} " + PRESET_HELP.get(name, "").replace("\n", "\n" + " " * 12) for name in PRESETS)
     parser = argparse.ArgumentParser(
@@ -120,7 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="fit the softmax temperature on the training images left out by --train-size (and the extra "
         "digits' calibration part) and store it with the model",
     )
-    train.add_argument("--data", metavar="PATH", help="MNIST .npz or folder of IDX files (default: the bundled MNIST)")
+    train.add_argument("--data", **DATA_OPTION)
     train.add_argument(
         "--out",
         metavar="MODEL.npz",
@@ -136,7 +140,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Load a model file and print its loss and accuracy on the test images.",
     )
     ev.add_argument("model", metavar="MODEL.npz", help="a model file saved by the app or by 'train --out'")
-    ev.add_argument("--data", metavar="PATH", help="MNIST .npz or folder of IDX files (default: the bundled MNIST)")
+    ev.add_argument("--data", **DATA_OPTION)
     ev.set_defaults(run=run_evaluate, parser=ev)
     return parser
 
