@@ -272,14 +272,14 @@ def confusion_figure(cm: np.ndarray, *, x_title: str, y_title: str, height: int 
             hovertemplate=f"{y_title}: %{{y}}<br>{x_title}: %{{x}}<br>%{{customdata}}<extra></extra>",
         )
     )
-    # The diagonal's counts, drawn over both layers.
+    # The diagonal's counts, drawn over both layers: white only on the darker blues (4.5:1 or more).
     fig.add_trace(
         go.Scatter(
             x=labels,
             y=labels,
             mode="text",
             text=[str(cm[i, i]) for i in range(k)],
-            textfont=dict(color=["white" if cm[i, i] > 0.4 * top else INK for i in range(k)], size=11),
+            textfont=dict(color=["white" if cm[i, i] > 0.7 * top else INK for i in range(k)], size=11),
             hovertemplate=f"{y_title} = {x_title} = %{{x}}<br>%{{text}}<extra></extra>",
             showlegend=False,
         )
