@@ -124,7 +124,7 @@ def test_a_handwriting_run_is_reproducible(mnist_tiny):
 
 
 def test_font_digits_are_deterministic_and_read_by_the_page_preprocessing():
-    font = font_paths()[0]
+    font = font_paths(("DejaVuSans.ttf",))[0]  # Debian's fonts-dejavu-core, which CI installs
     a = font_digit(6, font, np.random.default_rng(3))
     assert a.shape == (280, 280) and a.dtype == np.uint8
     assert np.array_equal(a, font_digit(6, font, np.random.default_rng(3)))
