@@ -193,7 +193,7 @@ def input_chooser(state: LabState, T: Translator) -> str:
     return state.draw_input
 
 
-def photo_pad(T: Translator) -> tuple[bytes | None, str]:
+def photo_pad(T: Translator) -> bytes | None:
     """A photo to read, from the camera (behind a toggle, so the browser asks for the
     camera only when the user wants it) or from a PNG/JPEG file; the newest one wins."""
     upload = st.file_uploader(T("draw.photo_upload"), type=["png", "jpg", "jpeg"], key="draw_photo_file")
@@ -201,9 +201,7 @@ def photo_pad(T: Translator) -> tuple[bytes | None, str]:
     if st.toggle(T("draw.photo_use_camera"), key="draw_photo_camera_on"):
         shot = st.camera_input(T("draw.photo_camera"), key="draw_photo_camera")
     chosen = shot or upload
-    if chosen is None:
-        return None, ""
-    return chosen.getvalue(), chosen.name
+    return chosen.getvalue() if chosen is not None else None
 
 
 def read_photo(data: bytes | None):
@@ -493,7 +491,7 @@ def drawing_area(state: LabState, T: Translator, st_canvas: Callable) -> None:
     with left:
         photo = None
         if input_chooser(state, T) == "photo":
-            x28, stages, why, photo = read_photo(photo_pad(T)[0])
+            x28, stages, why, photo = read_photo(photo_pad(T))
         else:
             x28, stages, why = preprocess(canvas_pad(state, T, st_canvas))
         reading = read_digit(model, x28) if x28 is not None else None
