@@ -28,8 +28,8 @@ def _new_check() -> None:
 def check_table(T: Translator, rows: list[GradCheckRow]) -> pd.DataFrame:
     return pd.DataFrame(
         {
-            T("maths.col_param"): [r.param for r in rows],
-            T("maths.col_index"): ["(" + ", ".join(map(str, r.index)) + ")" for r in rows],
+            # one column, as NumPy indexes it (W_h[635, 346]): narrow enough for a phone
+            T("maths.col_param"): [f"{r.param}[{', '.join(map(str, r.index))}]" for r in rows],
             T("maths.col_analytic"): [r.analytic for r in rows],
             T("maths.col_numeric"): [r.numeric for r in rows],
             T("maths.col_rel"): [r.rel_error for r in rows],
