@@ -12,10 +12,7 @@ and the same ``{placeholders}``.
 from __future__ import annotations
 
 import tomllib
-from functools import lru_cache
 from pathlib import Path
-
-from babel import Locale
 
 from . import numbers
 
@@ -37,14 +34,9 @@ def _load() -> dict[str, dict[str, Text]]:
 CATALOGUE: dict[str, dict[str, Text]] = _load()
 
 
-@lru_cache(maxsize=8)
-def _locale(lang: str) -> Locale:
-    return Locale.parse(lang if lang in LANGUAGES else DEFAULT_LANGUAGE)
-
-
 def plural_form(count: float, lang: str) -> str:
     """The CLDR plural category of ``count`` in ``lang``: 1 -> one; Russian 3 -> few, 5 -> many, 21 -> one."""
-    return _locale(lang).plural_form(abs(count))
+    return numbers.locale(lang).plural_form(abs(count))
 
 
 class Translator:

@@ -17,7 +17,8 @@ MINUS = "\u2212"  # the minus sign, not the hyphen, in text and formulas
 
 
 @lru_cache(maxsize=8)
-def _locale(lang: str) -> Locale:
+def locale(lang: str) -> Locale:
+    """Babel's data for ``lang`` (English for a language the app does not have): numbers and plural rules."""
     return Locale.parse(lang if lang in ("en", "ru") else "en")
 
 
@@ -31,7 +32,7 @@ def _minus(text: str) -> str:
 
 
 def _point(lang: str) -> str:
-    return _locale(lang).number_symbols["latn"]["decimal"]
+    return locale(lang).number_symbols["latn"]["decimal"]
 
 
 def _zero(value: float) -> float:
@@ -41,17 +42,17 @@ def _zero(value: float) -> float:
 
 def integer(value: int, lang: str) -> str:
     """A whole number with the language's grouping: 60,000 / 60 000."""
-    return _minus(format_decimal(value, format="#,##0", locale=_locale(lang)))
+    return _minus(format_decimal(value, format="#,##0", locale=locale(lang)))
 
 
 def decimal(value: float, digits: int, lang: str) -> str:
     """``value`` with exactly ``digits`` decimals, grouped: 12,870.30 / 12 870,30."""
-    return _minus(format_decimal(value, format=_pattern("#,##0", digits), locale=_locale(lang)))
+    return _minus(format_decimal(value, format=_pattern("#,##0", digits), locale=locale(lang)))
 
 
 def percent(fraction: float, lang: str, digits: int = 2) -> str:
     """A fraction as a percentage with ``digits`` decimals: 0.9244 -> 92.44% / 92,44 %."""
-    loc = _locale(lang)
+    loc = locale(lang)
     pattern = _pattern(loc.percent_formats[None].pattern, digits)
     return _minus(format_percent(fraction, format=pattern, locale=loc))
 
@@ -95,7 +96,7 @@ def whiteboard(value: float, lang: str, decimals: int = 3) -> str:
     if value != 0 and abs(value) < 0.5 * 10.0**-decimals:
         return scientific(value, lang, 2)
     rounded = _zero(round(value, decimals))  # Python's rounding, as f"{value:.3f}" rounds
-    return _minus(format_decimal(rounded, format="#,##0." + "#" * decimals, locale=_locale(lang)))
+    return _minus(format_decimal(rounded, format="#,##0." + "#" * decimals, locale=locale(lang)))
 
 
 def percent_change(fraction: float, lang: str) -> str:
@@ -156,7 +157,7 @@ def tex(text: str) -> str:
 
 def chart_separators(lang: str) -> str:
     """Plotly's ``separators``: the decimal point, then the group separator."""
-    symbols = _locale(lang).number_symbols["latn"]
+    symbols = locale(lang).number_symbols["latn"]
     return symbols["decimal"] + symbols["group"]
 
 
@@ -165,4 +166,4 @@ def shortest(value: float, lang: str) -> str:
     (0,5 and 1 024 in Russian); beyond 1e15 in scientific notation."""
     if not math.isfinite(value) or abs(value) >= 1e15:
         return significant(value, lang, 6)
-    return _minus(format_decimal(value, locale=_locale(lang), decimal_quantization=False))
+    return _minus(format_decimal(value, locale=locale(lang), decimal_quantization=False))
