@@ -53,14 +53,18 @@ def lab(at: AppTest) -> LabState:
 TABLES = {"maths_classes": "θ", "maths_hidden": "δ₂", "maths_check": t("maths.col_rel", "en")}
 
 
+def _tables(at: AppTest):
+    return [*at.dataframe, *at.table]  # data grids, and the gradient check's plain table
+
+
 def frame(at: AppTest, name: str):
     """The page's table by name, found by a column only it has."""
-    return next(d.value for d in at.dataframe if TABLES[name] in d.value.columns)
+    return next(d.value for d in _tables(at) if TABLES[name] in d.value.columns)
 
 
 def shown(at: AppTest, name: str) -> pd.DataFrame:
     """The page's table ``name`` as the user sees it: its cells as the page formatted them."""
-    element = next(d for d in at.dataframe if TABLES[name] in d.value.columns)
+    element = next(d for d in _tables(at) if TABLES[name] in d.value.columns)
     return convert_arrow_bytes_to_pandas_df(element.proto.arrow_data.styler.display_values)
 
 
@@ -419,3 +423,17 @@ def test_counts_in_captions_take_the_languages_plural_forms(saved, mnist):
     assert any(c.value.startswith("1 hidden unit switched off by ReLU (z ≤ 0): unit 2.") for c in at.caption)
     assert t("maths.delta2_caption", "ru", count=21).count("21 нейрона, выключенного") == 1
     assert "у 3 нейронов, выключенных" in t("maths.delta2_caption", "ru", count=3)
+
+
+def test_every_chart_says_what_it_shows(saved, mnist):
+    """A screen reader hears each chart's figures: every chart on "On a real digit" has alt text,
+    and the ones that carry numbers say them as the page writes them."""
+    at = open_maths(saved, maths_view="live", maths_index=11, lang="ru")
+    charts = at.get("plotly_chart")
+    alts = [c.proto.alt for c in charts]
+    assert len(charts) == 8 and all(alts), alts
+    _, label, w = expected(saved, mnist, 11)
+    yhat = next(a for a in alts if a.startswith("Столбчатая диаграмма ŷ:"))
+    assert f"у верной цифры, {label}, — {numbers.percent(w.y_hat[label], 'ru', 1)}" in yhat
+    z = next(a for a in alts if a.startswith("Столбчатая диаграмма z"))
+    assert f"выше нуля {int((w.z > 0).sum())}" in z

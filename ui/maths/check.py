@@ -45,13 +45,13 @@ def check_section(T: Translator, rows: list[GradCheckRow], loss: float) -> None:
     a, n, r = T("maths.col_analytic"), T("maths.col_numeric"), T("maths.col_rel")
     # a and n in one format, with 8 significant digits of the smallest: they should agree to the last
     compared = numbers.digit_by_digit_formatter([v for row in rows for v in (row.analytic, row.numeric)], lang)
-    st.dataframe(
-        table(check_table(T, rows), {a: compared, n: compared, r: lambda v: numbers.scientific(v, lang, 2)}),
-        hide_index=True,
-        width="stretch",
-        height=35 * (len(rows) + 1) + 3,  # every row, no scrolling
-        key="maths_check",
-    )
+    # A plain HTML table, not a data grid: its cells wrap and shrink on a phone (PHONE_CSS), so the
+    # two gradients and their relative error are all in view, and a screen reader reads it as a table.
+    with st.container(key="maths_check"):
+        st.table(
+            table(check_table(T, rows), {a: compared, n: compared, r: lambda v: numbers.scientific(v, lang, 2)}),
+            hide_index=True,
+        )
     worst = max((row.rel_error for row in rows), default=0.0)
     worst_text = numbers.scientific(worst, lang, 2)
     if worst < TOLERANCE:

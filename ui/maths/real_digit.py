@@ -39,7 +39,13 @@ def forward_section(T: Translator, w: Walkthrough) -> None:
     H, lang = w.hidden, T.lang
     left, right = st.columns([1, 2], gap="large")
     with left:
-        show_chart(T, digit_image(w.x.reshape(28, 28), height=200), config=CHART, key="maths_x")
+        show_chart(
+            T,
+            digit_image(w.x.reshape(28, 28), height=200),
+            config=CHART,
+            key="maths_x",
+            alt=T("maths.x_alt", label=w.label),
+        )
         st.caption(T("maths.x_caption"))
     with right:
         b_h, b_o = (" + b_h", " + b_o") if w.db_o is not None else ("", "")
@@ -71,15 +77,28 @@ def forward_section(T: Translator, w: Walkthrough) -> None:
         vector_bars(w.z, colors=colors, labels=_unit_labels(H), x_title=T("maths.col_unit"), height=200),
         config=CHART,
         key="maths_z",
+        alt=z_alt(T, w),
     )
     z_text, theta_text = ("z = Wₕ x + bₕ", "θ = Wₒ h + bₒ") if w.db_o is not None else ("z = Wₕ x", "θ = Wₒ h")
     st.caption(T("maths.z_caption", count=H, z=z_text))
     left, right = st.columns(2, gap="large")
     with left:
-        show_chart(T, vector_bars(w.theta, x_title=T("maths.col_class"), height=220), config=CHART, key="maths_theta")
+        show_chart(
+            T,
+            vector_bars(w.theta, x_title=T("maths.col_class"), height=220),
+            config=CHART,
+            key="maths_theta",
+            alt=theta_alt(T, w),
+        )
         st.caption(T("maths.theta_caption", theta=theta_text))
     with right:
-        show_chart(T, probability_bars(w.y_hat, highlight=w.label, height=220), config=CHART, key="maths_yhat")
+        show_chart(
+            T,
+            probability_bars(w.y_hat, highlight=w.label, height=220),
+            config=CHART,
+            key="maths_yhat",
+            alt=yhat_alt(T, w),
+        )
         st.caption(T("maths.yhat_caption"))
 
 
@@ -134,6 +153,7 @@ def backward_section(T: Translator, w: Walkthrough) -> None:
         ),
         config=CHART,
         key="maths_delta_2",
+        alt=delta2_alt(T, w),
     )
     st.caption(T("maths.delta2_caption", count=w.relu_off))
     with st.expander(T("maths.numbers_expander")):
@@ -159,6 +179,7 @@ def backward_section(T: Translator, w: Walkthrough) -> None:
         ),
         config=CHART,
         key="maths_dW_o",
+        alt=dwo_alt(T, w),
     )
     st.caption(T("maths.dwo_caption", hidden=numbers.integer(H, lang)))
     units = np.argsort(-np.abs(w.delta_2), kind="stable")[: min(N_UNIT_IMAGES, H)]
@@ -174,6 +195,64 @@ def backward_section(T: Translator, w: Walkthrough) -> None:
         ),
         config={**CHART, "staticPlot": True},
         key="maths_dW_h",
+        alt=T("maths.dwh_alt", count=len(units), units=", ".join(str(int(j)) for j in units)),
+    )
+
+
+# What each chart says to a screen reader: what it shows, and the figures a sighted reader takes from it.
+def _value(v: float, lang: str) -> str:
+    return numbers.significant(float(v), lang, 3)
+
+
+def z_alt(T: Translator, w: Walkthrough) -> str:
+    top = int(np.argmax(w.z))
+    on = int((w.z > 0).sum())
+    return T(
+        "maths.z_alt",
+        hidden=numbers.integer(w.hidden, T.lang),
+        on=numbers.integer(on, T.lang),
+        off=numbers.integer(w.hidden - on, T.lang),
+        top=_value(w.z[top], T.lang),
+        unit=top,
+    )
+
+
+def theta_alt(T: Translator, w: Walkthrough) -> str:
+    hi, lo = int(np.argmax(w.theta)), int(np.argmin(w.theta))
+    return T(
+        "maths.theta_alt", top=_value(w.theta[hi], T.lang), digit=hi, low=_value(w.theta[lo], T.lang), low_digit=lo
+    )
+
+
+def yhat_alt(T: Translator, w: Walkthrough) -> str:
+    return T(
+        "maths.yhat_alt",
+        pred=w.prediction,
+        p_pred=numbers.percent(w.y_hat[w.prediction], T.lang, 1),
+        label=w.label,
+        p_true=numbers.percent(w.y_hat[w.label], T.lang, 1),
+    )
+
+
+def delta2_alt(T: Translator, w: Walkthrough) -> str:
+    top = int(np.argmax(np.abs(w.delta_2)))
+    return T(
+        "maths.delta2_alt",
+        hidden=numbers.integer(w.hidden, T.lang),
+        off=numbers.integer(int((w.delta_2 == 0).sum()), T.lang),
+        top=_value(w.delta_2[top], T.lang),
+        unit=top,
+    )
+
+
+def dwo_alt(T: Translator, w: Walkthrough) -> str:
+    digit, unit = np.unravel_index(int(np.argmax(np.abs(w.dW_o))), w.dW_o.shape)
+    return T(
+        "maths.dwo_alt",
+        hidden=numbers.integer(w.hidden, T.lang),
+        top=_value(w.dW_o[digit, unit], T.lang),
+        digit=int(digit),
+        unit=int(unit),
     )
 
 
@@ -205,4 +284,10 @@ def step_result(T: Translator, step: SGDStep, label: int) -> None:
         ),
         config=CHART,
         key="maths_step",
+        alt=T(
+            "maths.step_alt",
+            label=label,
+            before=numbers.percent(step.y_hat_before[label], T.lang, 2),
+            after=numbers.percent(step.y_hat_after[label], T.lang, 2),
+        ),
     )

@@ -31,6 +31,8 @@ CHART = {"displayModeBar": False}
 PHONE_CSS = """<style>
 @media (max-width: 640px) {
   [data-testid=stMain] .katex-display > .katex { font-size: 1em; }
+  .st-key-maths_check table { font-size: 0.8rem; }
+  .st-key-maths_check th, .st-key-maths_check td { padding: 0.25rem 0.3rem; white-space: normal; }
 }
 [data-testid=stMain] .katex-display { overflow-x: auto; overflow-y: hidden; padding: 2px 6px; }
 [data-testid=stLayoutWrapper]:has(> .st-key-tiny_bar) {
