@@ -22,7 +22,12 @@ into an ink map, ink high and paper zero:
    which cancels the light falling on it;
 4. scaling: the departures are measured against the paper's own noise; weak
    ones are paper texture, the strong ones set the level of full ink;
-5. checks: separate marks as large as a digit side by side are several
+5. printed lines: a ruled or squared page's lines are marks too, and on a
+   blank page or under a pencil digit the strongest ones. They are found as
+   what no digit is: straight runs across at least half the frame, at the
+   page's angle (searched within +-MAX_TILT degrees) and at right angles to
+   it; they are taken out, and a stroke they crossed is closed over them;
+6. checks: separate marks as large as a digit side by side are several
    digits; a digit running into the frame's edge is cut off; with no strong
    mark at all the page is blank. Small marks at the edge (a bit of table,
    the paper's border) are dropped.
@@ -59,6 +64,11 @@ MIN_CONTRAST = 0.15  # ... and by at least this share of the paper's brightness
 FADE_SIGMAS = 4.0  # departures under this many noise deviations are paper texture: no ink
 FADE_LEVEL = 0.25  # ... as are those under this share of full ink
 FULL_LEVEL = 0.8  # ink at this share of the strong marks' 90th percentile is full ink
+MAX_TILT = 16  # printed lines are looked for at up to this many degrees from level
+RULE_LENGTH = 0.5  # ... as straight runs at least this share of the frame's side long
+GAP = 9  # ... with gaps up to this many pixels bridged
+SHORT_RULE = 0.05  # on a ruled page, runs this long that go off the page are lines too (in the corners)
+RULE_SHARE = 0.35  # a row counts as a line when marks cover this share of it (the coarse search)
 MIN_INK_PIXELS = 30  # fewer strong pixels than this (in the work image): a blank page
 
 DIGIT_HEIGHT = 0.5  # a mark at least this share of the tallest mark's height ...
@@ -80,6 +90,7 @@ class PhotoReading:
     paper: np.ndarray  # (h, w) float32 in [0, 1]: the paper as estimated (light, shadows, colour)
     ink: np.ndarray  # (h, w) float32 in [0, 1]: the flattened ink map, ink high (what canvas_to_mnist reads)
     light_ink: bool  # True when the ink is lighter than the paper (chalk on a board)
+    ruled: bool  # True when printed lines (a ruled or squared page) were found and taken out
     scale: float  # work size / photo size (1.0 when the photo was not shrunk)
     problem: str | None  # one of PROBLEMS, or None when the digit was read
     image: np.ndarray | None  # (28, 28) float32: what the network sees; None when there is a problem
@@ -169,8 +180,139 @@ def _largest_marks(mask: np.ndarray) -> np.ndarray:
     return keep[labels]
 
 
-def flatten(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(h, w) float32 brightness -> (ink map in [0, 1], paper estimate, light_ink).
+def _profile_score(mask: np.ndarray, angle: float) -> tuple[float, float]:
+    """How line-like ``mask`` is turned by ``angle`` degrees: (sharpness of its row and column
+    profiles, the largest share of a row or column it covers)."""
+    turned = mask if angle == 0 else ndimage.rotate(mask.view(np.uint8), angle, reshape=False, order=0, mode="constant")
+    rows, cols = turned.sum(axis=1), turned.sum(axis=0)
+    share = max(rows.max() / mask.shape[1], cols.max() / mask.shape[0])
+    return float(np.square(rows).sum() + np.square(cols).sum()), float(share)
+
+
+def _page_angle(mask: np.ndarray) -> float | None:
+    """The angle (degrees) that lays a ruled page's lines level, or None when ``mask`` has no
+    line across most of the frame. Searched on a coarse copy, 2 degrees apart, then finer."""
+    f = max(1, max(mask.shape) // 128)
+    h, w = (mask.shape[0] // f) * f, (mask.shape[1] // f) * f
+    small = mask[:h, :w].reshape(h // f, f, w // f, f).any(axis=(1, 3))
+    if not small.any():
+        return None
+    best = max(np.arange(-MAX_TILT, MAX_TILT + 1, 2.0), key=lambda a: _profile_score(small, a)[0])
+    best = max(np.arange(best - 1.5, best + 1.75, 0.25), key=lambda a: _profile_score(small, a)[0])
+    return float(best) if _profile_score(small, best)[1] >= RULE_SHARE else None
+
+
+def _runs(mask: np.ndarray, length: int, axis: int) -> np.ndarray:
+    """The pixels of ``mask`` on straight runs at least ``length`` long along ``axis``: a binary
+    opening by a line, as two 1-D filters, on the mask made 3 pixels thicker across the runs
+    (a line a little off the angle found) and with gaps of a few pixels along them bridged
+    (a faint line is dashed where the paper's grain crosses it)."""
+    band = ndimage.maximum_filter1d(mask.astype(np.uint8), 3, axis=1 - axis, mode="nearest")
+    band = ndimage.maximum_filter1d(band, GAP, axis=axis, mode="nearest")
+    band = ndimage.minimum_filter1d(band, GAP, axis=axis, mode="nearest")
+    eroded = ndimage.minimum_filter1d(band, length, axis=axis, mode="constant")
+    return ndimage.maximum_filter1d(eroded, length, axis=axis, mode="constant").astype(bool) & (band > 0)
+
+
+def _turn_back(turned: np.ndarray, angle: float, shape: tuple[int, int]) -> np.ndarray:
+    """A mask made on the photo turned by ``angle`` (reshape=True), in the photo's own frame."""
+    if angle == 0:
+        return turned
+    back = ndimage.rotate(turned.astype(np.uint8), -angle, reshape=True, order=0, mode="constant")
+    top, left = (back.shape[0] - shape[0]) // 2, (back.shape[1] - shape[1]) // 2
+    return back[top : top + shape[0], left : left + shape[1]].astype(bool)
+
+
+def _pool(mask: np.ndarray, f: int) -> np.ndarray:
+    """``mask`` shrunk ``f`` times, a pixel set where any of its block was (a thin line stays whole)."""
+    h, w = -(-mask.shape[0] // f) * f, -(-mask.shape[1] // f) * f
+    padded = np.pad(mask, ((0, h - mask.shape[0]), (0, w - mask.shape[1])))
+    return padded.reshape(h // f, f, w // f, f).any(axis=(1, 3))
+
+
+def _solid(mask: np.ndarray, width: int) -> np.ndarray:
+    """The pixels of ``mask`` in squares wider than twice a printed line (``width``): strokes,
+    and where a stroke crosses a line; the lines and their crossings have no such square."""
+    k = 2 * width + 2
+    eroded = ndimage.minimum_filter(mask.view(np.uint8), size=k, mode="constant")
+    return ndimage.maximum_filter(eroded, size=k, mode="constant").astype(bool)
+
+
+def _width(lines: np.ndarray, marks: np.ndarray, axis: int) -> int:
+    """How wide the marks on ``lines`` are across them (``axis``: the lines' direction)."""
+    starts = np.count_nonzero(np.diff(lines.view(np.uint8), axis=1 - axis) == 1)
+    return max(1, round(np.count_nonzero(lines & marks) / max(starts, 1)))
+
+
+def find_rules(marks: np.ndarray) -> np.ndarray | None:
+    """(h, w) bool marks -> the printed lines' pixels (a (h, w) bool mask), or None when the
+    page has no lines: straight runs at least RULE_LENGTH of the frame long that go off the
+    page at both ends, at the page's angle and at right angles to it (a squared page). Where a
+    stroke crosses a line, or runs along one in a pen wider than the line, the stroke stays.
+    Looked for at half size (four times fewer pixels to turn; a line 1 pixel wide stays whole)."""
+    angle = _page_angle(marks)
+    if angle is None:
+        return None
+    half = _pool(marks, 2)
+    turned = half if angle == 0 else ndimage.rotate(half.view(np.uint8), angle, reshape=True, order=0).astype(bool)
+    h, w = half.shape
+    across = _off_page(_runs(turned, max(8, round(RULE_LENGTH * w)), axis=1), angle, half.shape, 2)
+    down = _off_page(_runs(turned, max(8, round(RULE_LENGTH * h)), axis=0), angle, half.shape, 2)
+    if not (across.any() or down.any()):
+        return None
+    # A ruled page: the short ends of its lines in the frame's corners go too (runs apart from
+    # the lines found, so not a stroke that touches one).
+    long = across | down
+    across |= _off_page(_apart(_runs(turned, max(8, round(SHORT_RULE * w)), axis=1), long), angle, half.shape, 1)
+    down |= _off_page(_apart(_runs(turned, max(8, round(SHORT_RULE * h)), axis=0), long), angle, half.shape, 1)
+    widths = [_width(across, turned, 1)] if across.any() else []
+    widths += [_width(down, turned, 0)] if down.any() else []
+    lines = _turn_back(turned & (across | down) & ~_solid(turned, max(widths)), angle, half.shape)
+    lines = lines.repeat(2, axis=0).repeat(2, axis=1)[: marks.shape[0], : marks.shape[1]]
+    # a pixel wider each side: the lines' soft edges, and the pixel that turning there and back may shift them by
+    return ndimage.binary_dilation(lines, structure=np.ones((3, 3)))
+
+
+def _turn(mask: np.ndarray, angle: float, shape: tuple[int, int]) -> np.ndarray:
+    """``mask`` turned by ``angle`` onto a frame of ``shape`` (what rotate(reshape=True) made)."""
+    if angle == 0:
+        return mask
+    turned = ndimage.rotate(mask.view(np.uint8), angle, reshape=True, order=0).astype(bool)
+    top, left = (turned.shape[0] - shape[0]) // 2, (turned.shape[1] - shape[1]) // 2
+    if top >= 0 and left >= 0:
+        return turned[top : top + shape[0], left : left + shape[1]]
+    out = np.zeros(shape, bool)
+    out[-top : -top + turned.shape[0], -left : -left + turned.shape[1]] = turned
+    return out
+
+
+def _apart(runs: np.ndarray, lines: np.ndarray) -> np.ndarray:
+    """The runs that do not touch ``lines``."""
+    labels, _ = ndimage.label(runs, structure=np.ones((3, 3)))
+    touching = np.unique(labels[lines & runs])
+    return runs & ~np.isin(labels, touching[touching > 0])
+
+
+def _off_page(turned: np.ndarray, angle: float, shape: tuple[int, int], sides: int) -> np.ndarray:
+    """The runs found on the turned photo that go off the page on at least ``sides`` sides."""
+    return _turn(_edge_to_edge(_turn_back(turned, angle, shape), sides), angle, turned.shape)
+
+
+def _edge_to_edge(runs: np.ndarray, sides: int = 2, margin: int = GAP) -> np.ndarray:
+    """The runs that reach ``sides`` sides of the frame: printed lines go off the page, a digit's
+    long straight stroke (a tall 1) does not (a digit cut off by the frame is refused anyway)."""
+    labels, n = ndimage.label(runs, structure=np.ones((3, 3)))
+    if n == 0:
+        return runs
+    h, w = runs.shape
+    keep = [False]
+    for t, b, l, r in _boxes(labels, n):
+        keep.append((t < margin) + (b > h - margin) + (l < margin) + (r > w - margin) >= sides)
+    return np.asarray(keep)[labels]
+
+
+def flatten(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool, bool]:
+    """(h, w) float32 brightness -> (ink map in [0, 1], paper estimate, light_ink, ruled).
 
     The ink map is zero on the paper whatever the lighting, and 1 on full strokes."""
     smooth = ndimage.gaussian_filter(grey, DENOISE_SIGMA, mode="reflect")
@@ -205,13 +347,18 @@ def flatten(grey: np.ndarray) -> tuple[np.ndarray, np.ndarray, bool]:
     raw -= np.float32(np.median(raw[::2, ::2]))
     sigma = _noise(raw)
     raw[step < FADE_SIGMAS * _noise(step)] = 0
+    # A ruled page's lines out (strokes that cross them stay).
+    lines = find_rules(raw > FADE_SIGMAS * sigma)
+    if lines is not None:
+        raw[lines] = 0
+    ruled = lines is not None
     strong = raw > max(NOISE_SIGMAS * sigma, MIN_CONTRAST)
     if strong.sum() < MIN_INK_PIXELS:
-        return np.zeros_like(grey), np.clip(paper, 0, 1).astype(np.float32), light_ink
+        return np.zeros_like(grey), np.clip(paper, 0, 1).astype(np.float32), light_ink, ruled
     level = FULL_LEVEL * float(np.percentile(raw[strong], 90))
     lo = max(FADE_SIGMAS * sigma, FADE_LEVEL * level)
     ink = np.clip((raw - lo) / max(level - lo, 1e-6), 0, 1).astype(np.float32)
-    return ink, np.clip(paper, 0, 1).astype(np.float32), light_ink
+    return ink, np.clip(paper, 0, 1).astype(np.float32), light_ink, ruled
 
 
 def _boxes(labels: np.ndarray, n: int) -> list[tuple[int, int, int, int]]:
@@ -264,7 +411,7 @@ def photo_to_mnist(photo: np.ndarray) -> PhotoReading:
     at most MAX_PIXELS in all. Raises ValueError for anything else.
     """
     grey, scale = grey_photo(photo)
-    ink, paper, light_ink = flatten(grey)
+    ink, paper, light_ink, ruled = flatten(grey)
     ink, problem = check_marks(ink)
     image = stages = None
     if problem is None:
@@ -276,6 +423,7 @@ def photo_to_mnist(photo: np.ndarray) -> PhotoReading:
         paper=paper,
         ink=ink,
         light_ink=light_ink,
+        ruled=ruled,
         scale=scale,
         problem=problem,
         image=image,

@@ -19,7 +19,19 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage
 
-CONDITIONS = ("plain", "lighting", "shadow", "inverted", "rotated", "small", "coloured", "noisy", "everything")
+CONDITIONS = (
+    "plain",
+    "lighting",
+    "shadow",
+    "inverted",
+    "rotated",
+    "small",
+    "coloured",
+    "ruled",
+    "squared",
+    "noisy",
+    "everything",
+)
 
 WHITE = (238, 236, 230)
 PAPERS = {
@@ -33,6 +45,7 @@ PAPERS = {
 INKS = {"black": (28, 28, 34), "blue": (30, 50, 140), "red": (170, 30, 40), "pencil": (90, 90, 96)}
 BOARDS = {"blackboard": (40, 44, 46), "greenboard": (38, 70, 52)}
 CHALK = (232, 232, 224)
+RULE_COLOURS = {"blue": (150, 180, 222), "grey": (170, 170, 176), "green": (160, 200, 170), "purple": (190, 160, 210)}
 
 
 @dataclass(frozen=True)
@@ -57,6 +70,10 @@ class Scene:
     blur: float = 0.6  # camera blur, Gaussian sigma in pixels
     noise: float = 3.0  # sensor noise, standard deviation in 0-255 levels
     jpeg: int = 90  # JPEG quality (0 = saved losslessly)
+    rules: str = ""  # printed lines on the paper: "" (none), "ruled" (across) or "squared" (both ways)
+    rule_spacing: float = 0.1  # ... this far apart (share of the shorter side; a school notebook's 5 mm squares
+    rule_width: float = 1.5  # ... this many pixels wide
+    rule_colour: tuple[int, int, int] = RULE_COLOURS["blue"]
 
 
 def _ink_map(digit28: np.ndarray, scene: Scene) -> np.ndarray:
@@ -75,6 +92,27 @@ def _ink_map(digit28: np.ndarray, scene: Scene) -> np.ndarray:
     if t1 > t0 and l1 > l0:
         out[t0:t1, l0:l1] = cover[t0 - top : t1 - top, l0 - left : l1 - left]
     return out
+
+
+def _rules(scene: Scene) -> np.ndarray:
+    """The printed lines' cover, (height, width) float32 in [0, 1], turned with the page (``angle``)."""
+    h, w = scene.height, scene.width
+    side = min(h, w)
+    y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+    a = np.radians(scene.angle)
+    # page coordinates: the photo turned back by the angle the digit was turned
+    across = (y - h / 2) * np.cos(a) + (x - w / 2) * np.sin(a)
+    along = (x - w / 2) * np.cos(a) - (y - h / 2) * np.sin(a)
+    gap = scene.rule_spacing * side
+
+    def lines(d: np.ndarray) -> np.ndarray:
+        off = np.abs((d + 0.37 * gap) % gap - gap / 2)  # distance to the nearest line
+        return np.clip(scene.rule_width / 2 + 0.5 - (gap / 2 - off), 0, 1)
+
+    cover = lines(across)
+    if scene.rules == "squared":
+        cover = np.maximum(cover, lines(along))
+    return cover
 
 
 def _lighting(scene: Scene) -> np.ndarray:
@@ -114,6 +152,9 @@ def render(
     blotches = ndimage.gaussian_filter(rng.standard_normal((h, w)).astype(np.float32), 12) * 20
     texture = 1 + scene.texture * (0.7 * fibres + 0.3 * blotches)
     paper = np.asarray(scene.paper, np.float32) * texture[..., None]
+    if scene.rules:
+        rules = _rules(scene)[..., None]
+        paper = paper * (1 - rules) + np.asarray(scene.rule_colour, np.float32) * texture[..., None] * rules
     ink = np.asarray(scene.ink, np.float32)
     reflect = paper * (1 - cover[..., None]) + ink * cover[..., None]
     img = reflect * _lighting(scene)[..., None]
@@ -166,6 +207,15 @@ def random_scene(rng: np.random.Generator, condition: str = "everything", height
         paper = list(PAPERS.values())[rng.integers(len(PAPERS))]
         ink = list(INKS.values())[rng.integers(len(INKS))]
         s = replace(s, paper=paper, ink=ink, texture=rng.uniform(0.02, 0.05))
+    on_paper = s.paper not in BOARDS.values()  # printed lines are a notebook's, not a board's
+    if condition in ("ruled", "squared") or (every and on_paper and rng.random() < 0.3):
+        kind = condition if condition in ("ruled", "squared") else str(rng.choice(["ruled", "squared"]))
+        colour = list(RULE_COLOURS.values())[rng.integers(len(RULE_COLOURS))]
+        # squares of 5 mm, lines 8 mm apart, on a frame 6 to 12 cm across
+        spacing = rng.uniform(0.04, 0.09) if kind == "squared" else rng.uniform(0.07, 0.14)
+        s = replace(s, rules=kind, rule_spacing=spacing, rule_width=rng.uniform(1.0, 2.5), rule_colour=colour)
+        if not every:  # a school notebook is written in pen or pencil of any colour
+            s = replace(s, ink=list(INKS.values())[rng.integers(len(INKS))])
     if condition == "rotated" or (every and rng.random() < 0.5):
         s = replace(s, angle=float(rng.choice([-1, 1]) * rng.uniform(8, 15)))
     if condition == "small" or (every and rng.random() < 0.4):

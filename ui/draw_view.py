@@ -287,11 +287,11 @@ def stage_images(stages: Stages, size: int = STAGE_PX) -> list[np.ndarray]:
 
 def show_stages(T: Translator, stages: Stages, photo=None) -> None:
     """MNIST's preparation of the digit; for a photo, first its clean-up: the photo in grey,
-    then the ink left once the paper (its light, shadows and colour) is divided out."""
+    then the ink left once the paper (its light, shadows, colour and printed lines) is taken out."""
     st.subheader(T("draw.stages_title"))
     images, captions = stage_images(stages), [T(k) for k in KEYS_DRAW_STAGES]
     if photo is not None:
-        st.caption(T("draw.photo_stages_text"))
+        st.caption(T("draw.photo_stages_ruled") if photo.ruled else T("draw.photo_stages_text"))
         images = [_frame(_photo_image(photo.grey, STAGE_PX)), _frame(_enlarge(photo.ink, STAGE_PX)), *images]
         captions = [T(k) for k in KEYS_PHOTO_STAGES] + captions
     st.caption(T("draw.stages_text"))

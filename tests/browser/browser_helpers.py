@@ -13,6 +13,7 @@ from pathlib import Path
 
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -143,3 +144,17 @@ def axe_violations(page) -> list[tuple[str, str, list]]:
     few elements with what is wrong with them); [] when there are none."""
     found = AXE.run(page, options=WCAG_AA).response["violations"]
     return [(v["id"], v["impact"], [(n["target"], n["failureSummary"]) for n in v["nodes"]][:3]) for v in found]
+
+
+def tiny_round(page) -> None:
+    """Forward, backward, update: each button is enabled only once the previous step is shown.
+    Each step is read to its end (scrolled to the bottom), and the next button is still in view."""
+    for key, following in (("tiny_forward", "tiny_backward"), ("tiny_backward", "tiny_update"), ("tiny_update", None)):
+        page.locator(f".st-key-{key} button:not([disabled])").click()
+        wait_idle(page)
+        page.locator("[data-testid=stMain]").evaluate("main => main.scrollTo(0, main.scrollHeight)")
+        if following:
+            expect(page.locator(f".st-key-{following} button:not([disabled])")).to_be_in_viewport()
+    page.locator(".st-key-tiny_forward button:not([disabled])").wait_for()  # the update is on screen
+    expect(page.locator(".st-key-tiny_forward button")).to_be_in_viewport()
+    wait_idle(page)

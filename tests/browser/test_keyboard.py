@@ -4,7 +4,7 @@ it finish, open Draw, give it a photo of a digit from a file, and read the answe
 from __future__ import annotations
 
 import numpy as np
-from browser_helpers import open_page, wait_idle
+from browser_helpers import axe_violations, open_page, wait_idle
 from PIL import Image
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
@@ -74,3 +74,5 @@ def test_the_keyboard_alone_trains_a_model_and_reads_a_photo(page, app_url, tmp_
         raise AssertionError("Enter on the upload button opened no file chooser")
     chooser.value.set_files(path)
     expect(page.get_by_role("heading", name="Это 2").filter(visible=True)).to_be_visible(timeout=30_000)
+    wait_idle(page)
+    assert axe_violations(page) == [], "a photo's reading, with the photo's clean-up among the stages"

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_helpers import PHONE, open_page, set_language, shot, wait_idle
+from browser_helpers import PHONE, open_page, set_language, shot, tiny_round, wait_idle
 from playwright.sync_api import expect
 
 from ui.common import choice_key
@@ -34,20 +34,6 @@ def heading(section: str, lang: str) -> str:
 def show(page, view: str, lang: str) -> None:
     label = t(KEYS_VIEW[view], lang)
     page.locator(f".st-key-{choice_key('maths_view', lang)}").get_by_role("radio", name=label).click()
-    wait_idle(page)
-
-
-def tiny_round(page) -> None:
-    """Forward, backward, update: each button is enabled only once the previous step is shown.
-    Each step is read to its end (scrolled to the bottom), and the next button is still in view."""
-    for key, following in (("tiny_forward", "tiny_backward"), ("tiny_backward", "tiny_update"), ("tiny_update", None)):
-        page.locator(f".st-key-{key} button:not([disabled])").click()
-        wait_idle(page)
-        page.locator("[data-testid=stMain]").evaluate("main => main.scrollTo(0, main.scrollHeight)")
-        if following:
-            expect(page.locator(f".st-key-{following} button:not([disabled])")).to_be_in_viewport()
-    page.locator(".st-key-tiny_forward button:not([disabled])").wait_for()  # the update is on screen
-    expect(page.locator(".st-key-tiny_forward button")).to_be_in_viewport()
     wait_idle(page)
 
 
