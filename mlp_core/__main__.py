@@ -23,6 +23,7 @@ from .config import AUGMENT_STYLES, LIMITS, OPTIMIZERS, PRESETS, TrainConfig, pr
 from .data import DatasetError, load_mnist
 from .io import ModelFileError, load_model, model_to_bytes
 from .metrics import evaluate
+from .notebook import NOTEBOOK_LINE
 from .outfile import AtomicOutput, OutputPathError
 from .train import DIVERGED, Trainer
 
@@ -34,9 +35,6 @@ PRESET_HELP = {
     "robust": "784-256-10 with biases, 20 epochs of Nesterov momentum on augmented digits\n"
     "(shifts, rotations, scale, stroke), so it reads hand-drawn digits well",
 }
-
-# the notebook's epoch line, character for character
-NOTEBOOK_LINE = "Epoch {}/{};\t Train accuracy: {:.3f} \t Loss : {:.3f}"
 
 # What evaluate says about a file the loader refused, by ModelFileError.code (the
 # loader's own sentences end with advice for the app's upload box).
