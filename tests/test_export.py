@@ -92,7 +92,7 @@ def test_settings_it_cannot_redo_are_said_in_the_first_cell(lang):
     assert text(lang, "not-exact") not in plain and text(lang, "exact", dtype="float32") in plain
 
 
-def test_a_notebook_that_cannot_redo_the_run_still_trains_the_plain_version(data):
+def test_a_notebook_that_cannot_redo_the_run_still_trains_the_plain_version():
     config = TrainConfig.robust(train_size=500, epochs=1, hidden=32)
     _, out = run_code(notebook(config, mnist_path=str(DEFAULT_PATH)))
     assert printed_table(out)[0].startswith("Epoch 1/1;")
