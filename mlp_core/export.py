@@ -308,9 +308,8 @@ def _train_code(config: TrainConfig) -> str:
     c = config
     lines = []
     if c.shuffle:
-        lines += ["rng = np.random.default_rng([SEED, 1])  # the order of the examples, drawn anew each epoch", ""]
+        lines += ["rng = np.random.default_rng([SEED, 1])  # the order of the examples, drawn anew each epoch", "", ""]
     lines += [
-        "",
         "def fit():",
         "    n = len(x_train)",
         "    batches = math.ceil(n / BATCH_SIZE)",
