@@ -29,34 +29,10 @@ from scipy.special import xlogy
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from mlp_core import Dataset, TrainConfig, Trainer, load_mnist
+from mlp_core.notebook import NOTEBOOK_LINE, SEED_TABLE, SEED_TEST_ACCURACY
 
-LINE = "Epoch {}/{};\t Train accuracy: {:.3f} \t Loss : {:.3f}"
-
-# What the seed notebook printed: epoch -> (train accuracy, loss); None where its output was cut.
-SEED_TABLE: dict[int, tuple[float, float | None]] = {
-    1: (0.923, 0.565),
-    2: (0.950, 0.211),
-    3: (0.963, 0.152),
-    4: (0.971, 0.120),
-    5: (0.975, 0.100),
-    6: (0.978, 0.085),
-    7: (0.981, 0.074),
-    8: (0.982, 0.066),
-    9: (0.984, 0.059),
-    10: (0.986, 0.053),
-    11: (0.987, 0.048),
-    12: (0.988, 0.043),
-    13: (0.989, 0.039),
-    14: (0.990, 0.036),
-    15: (0.991, 0.032),
-    16: (0.992, 0.030),
-    17: (0.992, 0.027),
-    18: (0.993, 0.025),
-    19: (0.994, 0.023),
-    20: (0.994, None),
-    50: (1.000, 0.003),
-}
-SEED_TEST_ACCURACY = 0.9797
+# What the seed notebook printed (mlp_core.notebook keeps it, for the Train page too).
+LINE = NOTEBOOK_LINE
 
 
 # --- the notebook's code, maths unchanged ----------------------------------

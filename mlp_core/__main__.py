@@ -1,4 +1,4 @@
-"""Command line: train a network on MNIST or evaluate a saved model.
+"""Command line: train a network on MNIST, evaluate a saved model, or export a run as a notebook.
 
 Examples::
 
@@ -6,6 +6,7 @@ Examples::
     python -m mlp_core train --preset fast --json --out model.npz
     python -m mlp_core train --preset robust --train-size 55000 --calibrate --out model.npz
     python -m mlp_core evaluate model.npz
+    python -m mlp_core export-notebook --preset original --lang ru --out original.ipynb
 """
 
 from __future__ import annotations
@@ -20,9 +21,13 @@ import unicodedata
 from datetime import UTC, datetime
 
 from .config import AUGMENT_STYLES, LIMITS, OPTIMIZERS, PRESETS, TrainConfig, preset
+from .data import DEFAULT_PATH as DEFAULT_DATA
 from .data import DatasetError, load_mnist
+from .export import LANGUAGES as EXPORT_LANGUAGES
+from .export import not_reproduced, notebook_bytes
 from .io import ModelFileError, load_model, model_to_bytes
 from .metrics import evaluate
+from .notebook import NOTEBOOK_LINE
 from .outfile import AtomicOutput, OutputPathError
 from .train import DIVERGED, Trainer
 
@@ -34,9 +39,6 @@ PRESET_HELP = {
     "robust": "784-256-10 with biases, 20 epochs of Nesterov momentum on augmented digits\n"
     "(shifts, rotations, scale, stroke), so it reads hand-drawn digits well",
 }
-
-# the notebook's epoch line, character for character
-NOTEBOOK_LINE = "Epoch {}/{};\t Train accuracy: {:.3f} \t Loss : {:.3f}"
 
 # What evaluate says about a file the loader refused, by ModelFileError.code (the
 # loader's own sentences end with advice for the app's upload box).
@@ -75,13 +77,41 @@ OVERRIDES = {
 DATA_OPTION = {"metavar": "PATH", "help": "MNIST .npz or folder of IDX files (default: the bundled MNIST)"}
 
 
+def add_setting_options(parser: argparse.ArgumentParser) -> None:
+    """The options that change a preset's settings (OVERRIDES), for train and export-notebook."""
+    parser.add_argument("--epochs", type=int, metavar="N", help="passes over the training set")
+    hidden = LIMITS["hidden"]
+    parser.add_argument(
+        "--hidden", type=int, metavar="N", help=f"hidden units H ({int(hidden.low)} to {int(hidden.high)})"
+    )
+    parser.add_argument("--lr", type=float, metavar="X", help="learning rate (peak rate with a schedule)")
+    parser.add_argument("--batch-size", type=int, metavar="N", help="examples per step")
+    parser.add_argument("--optimizer", choices=OPTIMIZERS, help="update rule")
+    parser.add_argument("--seed", type=int, metavar="N", help="seeds the weights and the shuffling")
+    parser.add_argument("--train-size", type=int, metavar="N", help="train on the first N images only (0 = all)")
+    parser.add_argument("--l2", type=float, metavar="X", help="weight decay")
+    parser.add_argument(
+        "--augment-style",
+        choices=AUGMENT_STYLES,
+        help="with augmentation: 'standard' (shifts, rotations, scale, stroke) or 'handwriting' "
+        "(wider ranges and elastic distortions)",
+    )
+    parser.add_argument(
+        "--extra-digits",
+        action="store_const",
+        const=True,
+        help="also train on the bundled non-MNIST digits (fonts, pen strokes, blocky scans)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     presets = "\n".join(f"  {name:<9} " + PRESET_HELP.get(name, "").replace("\n", "\n" + " " * 12) for name in PRESETS)
     parser = argparse.ArgumentParser(
         prog="python -m mlp_core",
-        description="Backprop Lab's network on the command line: train it on MNIST, or evaluate a saved model.",
+        description="Backprop Lab's network on the command line: train it on MNIST, evaluate a saved model, "
+        "or write a run as a Jupyter notebook.",
     )
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="{train,evaluate,export-notebook}")
 
     train = sub.add_parser(
         "train",
@@ -95,29 +125,7 @@ def build_parser() -> argparse.ArgumentParser:
         "a message and exit status 1.",
     )
     train.add_argument("--preset", required=True, choices=list(PRESETS), help="starting settings (see below)")
-    train.add_argument("--epochs", type=int, metavar="N", help="passes over the training set")
-    hidden = LIMITS["hidden"]
-    train.add_argument(
-        "--hidden", type=int, metavar="N", help=f"hidden units H ({int(hidden.low)} to {int(hidden.high)})"
-    )
-    train.add_argument("--lr", type=float, metavar="X", help="learning rate (peak rate with a schedule)")
-    train.add_argument("--batch-size", type=int, metavar="N", help="examples per step")
-    train.add_argument("--optimizer", choices=OPTIMIZERS, help="update rule")
-    train.add_argument("--seed", type=int, metavar="N", help="seeds the weights and the shuffling")
-    train.add_argument("--train-size", type=int, metavar="N", help="train on the first N images only (0 = all)")
-    train.add_argument("--l2", type=float, metavar="X", help="weight decay")
-    train.add_argument(
-        "--augment-style",
-        choices=AUGMENT_STYLES,
-        help="with augmentation: 'standard' (shifts, rotations, scale, stroke) or 'handwriting' "
-        "(wider ranges and elastic distortions)",
-    )
-    train.add_argument(
-        "--extra-digits",
-        action="store_const",
-        const=True,
-        help="also train on the bundled non-MNIST digits (fonts, pen strokes, blocky scans)",
-    )
+    add_setting_options(train)
     train.add_argument(
         "--calibrate",
         action="store_true",
@@ -142,6 +150,33 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("model", metavar="MODEL.npz", help="a model file saved by the app or by 'train --out'")
     ev.add_argument("--data", **DATA_OPTION)
     ev.set_defaults(run=run_evaluate, parser=ev)
+
+    nb = sub.add_parser(
+        "export-notebook",
+        help="write a run as a Jupyter notebook that redoes it with NumPy alone",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Write the run of a preset (with any settings changed) or of a model file's settings as a\n"
+        "Jupyter notebook: plain NumPy code under the seed notebook's names that trains the same network\n"
+        "the same way and prints the seed notebook's table, with text cells that explain each step.",
+        epilog=f"presets:\n{presets}\n\n"
+        "Augmentation and the extra digits cannot be redone in plain code: the notebook says so in its\n"
+        "first cell and trains without them.",
+    )
+    source = nb.add_mutually_exclusive_group(required=True)
+    source.add_argument("--preset", choices=list(PRESETS), help="starting settings (see below)")
+    source.add_argument("--model", metavar="MODEL.npz", help="use the settings a model file was trained with")
+    add_setting_options(nb)
+    nb.add_argument("--lang", choices=EXPORT_LANGUAGES, default="en", help="the language of the text cells (en)")
+    nb.add_argument(
+        "--mnist-path",
+        metavar="PATH",
+        help="where the notebook reads MNIST from, downloading it there if it is missing "
+        "(default: the bundled mnist.npz)",
+    )
+    nb.add_argument(
+        "--out", metavar="FILE.ipynb", required=True, help="the notebook to write (a new or a regular file)"
+    )
+    nb.set_defaults(run=run_export_notebook, parser=nb)
     return parser
 
 
@@ -300,6 +335,40 @@ def run_evaluate(args: argparse.Namespace, parser: argparse.ArgumentParser, argv
         print(f"Confidence temperature: {model.temperature:.3f}")
     print(f"Test loss: {result.loss:.4f}")
     print(f"Accuracy on test dataset: {result.accuracy:.4f}")
+    return 0
+
+
+def run_export_notebook(args: argparse.Namespace, parser: argparse.ArgumentParser, argv: list[str]) -> int:
+    overrides = {field: getattr(args, opt) for opt, field in OVERRIDES.items() if getattr(args, opt) is not None}
+    if args.model is not None:
+        try:
+            saved = load_model(args.model)
+        except ModelFileError as exc:
+            print(f"{parser.prog}: error: {model_file_problem(args.model, exc)}", file=sys.stderr)
+            return 1
+        if saved.config is None:
+            print(f"{parser.prog}: error: {printable(args.model)} has no training settings to export", file=sys.stderr)
+            return 1
+        base = saved.config
+    else:
+        base = preset(args.preset)
+    try:
+        config = base.replace(**overrides)
+    except ValueError as exc:
+        parser.error(str(exc))
+    mnist_path = args.mnist_path if args.mnist_path is not None else str(DEFAULT_DATA)
+    try:
+        output = AtomicOutput(args.out)
+    except OSError as exc:
+        print(f"{parser.prog}: error: --out {os_error_text(exc)}", file=sys.stderr)
+        return 2
+    with output:
+        output.commit(notebook_bytes(config, args.lang, mnist_path=mnist_path))
+    missing = not_reproduced(config)
+    if missing:
+        names = ", ".join(name.replace("_", " ") for name in missing)
+        print(f"Note: plain code cannot redo {names}; the notebook says so and trains without.", file=sys.stderr)
+    print(f"Wrote the notebook to {printable(args.out)}.", file=sys.stderr)
     return 0
 
 

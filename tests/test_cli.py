@@ -46,7 +46,7 @@ def test_top_level_help_lists_commands(capsys) -> None:
         main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    assert "train" in out and "evaluate" in out
+    assert "train" in out and "evaluate" in out and "export-notebook" in out
 
 
 def test_tiny_json_run_writes_a_loadable_model(tmp_path: Path, capsys) -> None:
@@ -380,3 +380,61 @@ def test_out_writes_a_model_exactly_when_the_path_may_be_replaced(kind, folder_e
             lines = err.getvalue().splitlines()
             assert len(lines) == 1 and lines[0].startswith("python -m mlp_core train: error: --out ")
             assert tree(Path(tmp)) == before
+
+
+# --- export-notebook ---------------------------------------------------------------
+
+
+def test_export_notebook_writes_a_notebook_that_prints_the_train_commands_table(tmp_path: Path, capsys) -> None:
+    import nbformat
+
+    from mlp_core.data import DEFAULT_PATH
+    from mlp_core.export import run_code
+
+    out_path = tmp_path / "run.ipynb"
+    options = ["--preset", "original", "--epochs", "2", "--train-size", "2000"]
+    assert main(["export-notebook", *options, "--out", str(out_path)]) == 0
+    assert "Wrote the notebook" in capsys.readouterr().err
+    nb = nbformat.read(out_path, as_version=4)
+    nbformat.validate(nb)
+    assert f"MNIST_PATH = Path({json.dumps(str(DEFAULT_PATH))})" in nb.cells[3].source  # the bundled file
+    _, printed = run_code(nb)
+    assert main(["train", *options]) == 0
+    trained = capsys.readouterr().out.strip().splitlines()
+    assert [line for line in printed.splitlines() if line.startswith(("Epoch", "Accuracy"))] == trained
+
+
+def test_export_notebook_from_a_model_file_uses_its_settings(tmp_path: Path, capsys) -> None:
+    import nbformat
+
+    from mlp_core import TrainConfig
+    from mlp_core.export import notebook_bytes
+
+    config = TrainConfig.fast(train_size=500, epochs=1, hidden=16)
+    model_path = tmp_path / "m.npz"
+    save_model(model_path, MLP.create(16, init="he", seed=0, dtype="float32"), config=config)
+    out_path = tmp_path / "m.ipynb"
+    argv = ["export-notebook", "--model", str(model_path), "--lang", "ru", "--mnist-path", "data/mnist.npz"]
+    assert main([*argv, "--out", str(out_path)]) == 0
+    assert out_path.read_bytes() == notebook_bytes(config, "ru", mnist_path="data/mnist.npz")
+    assert "Настройки" in nbformat.read(out_path, as_version=4).cells[2].source
+
+
+def test_export_notebook_says_what_it_cannot_redo(tmp_path: Path, capsys) -> None:
+    assert main(["export-notebook", "--preset", "robust", "--extra-digits", "--out", str(tmp_path / "r.ipynb")]) == 0
+    assert "cannot redo augment, extra digits" in capsys.readouterr().err
+
+
+def test_export_notebook_refuses_bad_settings_and_outputs(tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["export-notebook", "--preset", "fast", "--hidden", "0", "--out", str(tmp_path / "x.ipynb")])
+    assert exit_info.value.code == 2
+    assert "hidden must be" in capsys.readouterr().err
+    with pytest.raises(SystemExit):  # a preset or a model file, not both
+        main(["export-notebook", "--preset", "fast", "--model", "m.npz", "--out", str(tmp_path / "x.ipynb")])
+    capsys.readouterr()
+    assert main(["export-notebook", "--preset", "fast", "--out", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err
+    assert main(["export-notebook", "--model", str(tmp_path / "none.npz"), "--out", str(tmp_path / "x.ipynb")]) == 1
+    assert "none.npz" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # nothing written, no temporary file left

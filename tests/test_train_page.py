@@ -555,8 +555,8 @@ def test_runs_table_is_compact_and_tells_runs_apart():
     assert "1\u00a0000 картинок, 1 эпоха" in first["Настройки"] and "2 эпохи" in second["Настройки"]
     assert re.fullmatch(r"\d\d,\d\d\u00a0%", first["Тест"])
     assert re.fullmatch(r"завершён за \d+,\d с", first["Итог"]), first["Итог"]  # a short run: tenths of a second
-    table = at.dataframe[0].value
-    assert list(table.columns) == ["№", "Тест", "Итог", "Настройки", "Обучение"]
+    tables = [df.value for df in at.dataframe]  # the notebook's table of the shown run, then the runs
+    assert [list(table.columns) for table in tables][1:] == [["№", "Тест", "Итог", "Настройки", "Обучение"]]
 
 
 def test_leftovers_are_translated():
@@ -799,3 +799,101 @@ def test_charts_say_their_figures_to_screen_readers():
     spoken = tv.curves_alt(history, "accuracy", ru)
     assert spoken == "Точность по эпохам; после эпохи 2: обучение 95,00\u00a0%, тест 94,44\u00a0%."
     assert tv.curves_alt([], "loss", en) == "No figures yet: the run has not finished an epoch."
+
+
+# --- the notebook's table and the notebook download -----------------------------------
+
+
+def epoch_table_frame(at: AppTest, lang: str = "en"):
+    """The notebook's per-epoch table on the page (the dataframe whose first column is the epoch)."""
+    epoch = t("train.nb_col_epoch", lang)
+    tables = [df.value for df in at.dataframe if epoch in df.value.columns]
+    assert len(tables) == 1
+    return tables[0]
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_the_notebooks_table_grows_as_the_run_trains_and_ends_with_the_test_accuracy(lang):
+    at = open_train(LabState(lang=lang))
+    small_run(at, n_train=20000, epochs=3)
+    at.button(key="train_start").click().run()
+    deadline = time.monotonic() + 120
+    while view(at).epoch < 1:
+        assert time.monotonic() < deadline, "the run did not train"
+        time.sleep(0.01)
+    at.button(key="train_pause").click().run()
+    paused = view(at)
+    table = epoch_table_frame(at, lang)
+    assert len(table) == paused.epoch < 3  # one row per epoch done so far
+    assert t("train.nb_col_seed", lang) not in table.columns  # 20,000 images: not the notebook's run
+    at.button(key="train_resume").click().run()
+    wait_run(at)
+    v = view(at)
+    table = epoch_table_frame(at, lang)
+    point = "." if lang == "en" else ","
+    assert list(table[t("train.nb_col_epoch", lang)]) == [1, 2, 3]
+    expected = [f"{r['train_accuracy']:.3f}".replace(".", point) for r in v.history]
+    assert list(table[t("train.nb_col_train_acc", lang)]) == expected
+    assert list(table[t("train.nb_col_loss", lang)]) == [
+        f"{r['train_loss']:.3f}".replace(".", point) for r in v.history
+    ]
+    test = f"{v.history[-1]['test_accuracy']:.4f}".replace(".", point)
+    assert t("train.nb_test", lang, acc=test) in texts(at.caption)
+
+
+def test_the_original_presets_table_sets_the_notebooks_values_beside_its_own():
+    at = open_train()
+    set_control(at, "epochs", 1)  # all 60,000 images, as the notebook: its first epoch
+    at.button(key="train_start").click().run()
+    wait_run(at)
+    table = epoch_table_frame(at)
+    assert table.to_dict("records") == [
+        {"Epoch": 1, "Train accuracy": "0.923", "Loss": "0.565", "Notebook printed": "0.923 / 0.565", "Same": "✓ same"}
+    ]
+    assert t("train.nb_table_seed_text", "en") in texts(at.caption)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_seed_rows_say_where_the_notebook_printed_nothing(lang):
+    config = preset("original")
+    history = [
+        dict(epoch=e, train_accuracy=acc, train_loss=loss, test_accuracy=0.97)
+        for e, acc, loss in [(19, 0.9941, 0.0234), (20, 0.9944, 0.021), (21, 0.995, 0.020), (50, 0.9996, 0.0049)]
+    ]
+    v = view_of(config, history)
+    rows = tv.notebook_rows(v, Translator(lang))
+    seed, same = t("train.nb_col_seed", lang), t("train.nb_col_same", lang)
+    point = "." if lang == "en" else ","
+    assert [r[seed] for r in rows] == [
+        f"0{point}994 / 0{point}023", f"0{point}994 / —", t("train.nb_not_printed", lang), f"1{point}000 / 0{point}003"
+    ]  # fmt: skip
+    assert [r[same] for r in rows] == [t("train.nb_agrees", lang)] * 2 + ["—", t("train.nb_differs", lang)]
+
+
+def view_of(config, history):
+    from labs.runs import RunView
+
+    n = len(history)
+    return RunView(1, config, "finished", n, n, 0, n, tuple(history), (), 1.0, None)
+
+
+@pytest.mark.parametrize("lang", ["en", "ru"])
+def test_a_run_downloads_as_a_notebook_in_the_pages_language(lang):
+    import nbformat
+
+    from mlp_core.export import notebook_bytes
+
+    at = open_train(LabState(lang=lang))
+    small_run(at, n_train=1000, epochs=1)
+    at.button(key="train_start").click().run()
+    wait_run(at)
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == [t("train.download", lang), t("train.download_notebook", lang)]
+    assert t("train.download_notebook_text", lang, n=1) in texts(at.caption)
+    config = view(at).config
+    raw = ts.notebook_file_bytes(config, lang)
+    assert raw == notebook_bytes(config, lang)
+    nb = nbformat.reads(raw.decode(), as_version=4)
+    nbformat.validate(nb)
+    assert ts.notebook_file_name(view(at)) == "backprop-lab-784-128-10-run1.ipynb"
+    assert t("train.download_notebook_inexact", lang) not in texts(at.caption)

@@ -50,6 +50,13 @@ def decimal(value: float, digits: int, lang: str) -> str:
     return _minus(format_decimal(value, format=_pattern("#,##0", digits), locale=locale(lang)))
 
 
+def printed(value: float, digits: int, lang: str) -> str:
+    """``value`` as Python's ``f"{value:.{digits}f}"`` prints it, with the language's decimal sign:
+    the digits a notebook prints, rounded from the float's exact value (0.9215 -> 0.921 / 0,921),
+    so a table of them agrees with the notebook digit for digit."""
+    return _minus(f"{_zero(value):.{digits}f}".replace(".", _point(lang)))
+
+
 def percent(fraction: float, lang: str, digits: int = 2) -> str:
     """A fraction as a percentage with ``digits`` decimals: 0.9244 -> 92.44% / 92,44 %."""
     loc = locale(lang)

@@ -31,6 +31,7 @@ import streamlit as st
 from labs.runs import PAUSED, RUNNING, RunView
 from labs.store import QuotaExceeded
 from mlp_core.config import PAGE_LIMITS, PRESETS, OutOfRange, TrainConfig, out_of_range, preset
+from mlp_core.export import notebook_bytes
 from mlp_core.io import ModelFileError, load_model, model_to_bytes
 from mlp_core.metrics import Evaluation, evaluate
 
@@ -341,6 +342,15 @@ def model_file_bytes(state: LabState, number: int) -> bytes:
     view = shown_run(state) if number == state.current_run else lab.run_view(state, number)
     meta = {"name": f"run {number}", "source": "Backprop Lab, Train page", "status": view.status if view else ""}
     return model_to_bytes(model, saved.config, saved.history, meta)
+
+
+def notebook_file_bytes(config: TrainConfig, lang: str) -> bytes:
+    """The run as a Jupyter notebook that redoes it with NumPy alone, its text in ``lang``."""
+    return notebook_bytes(config, lang)
+
+
+def notebook_file_name(view: RunView) -> str:
+    return f"backprop-lab-784-{view.config.hidden}-10-run{view.number}.ipynb"
 
 
 def model_file_name(view: RunView) -> str:

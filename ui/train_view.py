@@ -11,7 +11,9 @@ import streamlit as st
 
 from labs.runs import PAUSED, RUNNING, RunView
 from mlp_core.config import TrainConfig
+from mlp_core.export import not_reproduced
 from mlp_core.metrics import Evaluation, confusion_matrix
+from mlp_core.notebook import SEED_TEST_ACCURACY, TEST_DIGITS, epoch_table, is_seed_run, seed_test_agrees
 from mlp_core.train import DIVERGED, FINISHED, suggested_lr
 
 from . import numbers
@@ -80,6 +82,7 @@ KEYS_QUOTA = {
     "uploads": "lab.quota_uploads",
     "bytes": "lab.quota_bytes",
 }  # QuotaExceeded.what
+KEYS_AGREES = {True: "train.nb_agrees", False: "train.nb_differs"}  # by TableRow.agrees
 MISTAKES_SHOWN = 24
 # Containers of the upload column: the box and the page's message about the last upload
 # (RESULT), which a refusal by the box itself (REFUSED) replaces in the browser.
@@ -234,6 +237,54 @@ def draw_live(state: LabState, T: Translator, view: RunView | None) -> None:
             else T("train.no_epochs_alt")
         )
         show_chart(T, fig, key="train_chart_batches", width="stretch", alt=alt)
+    if view is not None and view.history:
+        draw_epoch_table(T, view)
+
+
+def draw_epoch_table(T: Translator, view: RunView) -> None:
+    """The run's epochs as the seed notebook printed them, growing as the run trains; for the
+    Original preset, the notebook's own values beside them."""
+    seed = is_seed_run(view.config)
+    st.markdown(f"**{T('train.nb_table')}**")
+    st.caption(T("train.nb_table_seed_text") if seed else T("train.nb_table_text"))
+    st.dataframe(
+        notebook_rows(view, T),
+        hide_index=True,
+        width="stretch",
+        column_config={T("train.nb_col_epoch"): st.column_config.NumberColumn(width=60)},
+    )
+    last = view.history[-1]
+    if view.status == FINISHED and last["epoch"] == view.config.epochs:
+        acc = numbers.printed(last["test_accuracy"], TEST_DIGITS, T.lang)
+        agrees = seed_test_agrees(view.config, view.history)
+        if agrees is None:
+            st.caption(T("train.nb_test", acc=acc))
+        else:
+            seed_acc = numbers.printed(SEED_TEST_ACCURACY, TEST_DIGITS, T.lang)
+            st.caption(T("train.nb_test_seed", acc=acc, seed=seed_acc, mark=T(KEYS_AGREES[agrees])))
+
+
+def notebook_rows(view: RunView, T: Translator) -> list[dict]:
+    """One row per epoch in the notebook's format (3 decimals, rounded as its print rounds);
+    for the Original preset, what the notebook printed and whether the two agree."""
+    seed = is_seed_run(view.config)
+    rows = []
+    for r in epoch_table(view.history, view.config):
+        row = {
+            T("train.nb_col_epoch"): r.epoch,
+            T("train.nb_col_train_acc"): numbers.printed(r.train_accuracy, 3, T.lang),
+            T("train.nb_col_loss"): numbers.printed(r.loss, 3, T.lang) if np.isfinite(r.loss) else T("train.loss_nan"),
+        }
+        if seed:
+            if r.seed_accuracy is None:
+                printed = T("train.nb_not_printed")
+            else:
+                loss = "—" if r.seed_loss is None else numbers.printed(r.seed_loss, 3, T.lang)
+                printed = f"{numbers.printed(r.seed_accuracy, 3, T.lang)} / {loss}"
+            row[T("train.nb_col_seed")] = printed
+            row[T("train.nb_col_same")] = "—" if r.agrees is None else T(KEYS_AGREES[r.agrees])
+        rows.append(row)
+    return rows
 
 
 def draw_status(state: LabState, T: Translator, view: RunView) -> None:
@@ -427,6 +478,19 @@ def draw_files(state: LabState, T: Translator, view: RunView | None) -> None:
                 on_click="ignore",
             )
             st.caption(T("train.download_text"))
+            st.download_button(
+                T("train.download_notebook"),
+                data=lambda: ts.notebook_file_bytes(view.config, T.lang),
+                file_name=ts.notebook_file_name(view),
+                mime="application/x-ipynb+json",
+                key="train_download_notebook",
+                icon=":material/description:",
+                on_click="ignore",
+            )
+            text = T("train.download_notebook_text", n=view.number)
+            if not_reproduced(view.config):
+                text += " " + T("train.download_notebook_inexact")
+            st.caption(text)
         else:
             st.caption(T("train.download_none"))
         _, source = active_model(state)
