@@ -15,6 +15,11 @@ What is kept, per lab:
 - uploaded model files, as they were uploaded (they were validated first);
 - named blobs (the Draw page's lessons).
 
+And the workshop rooms (see :mod:`labs.rooms`): a room's short code, its
+teacher's token, its settings, and who joined it (a seat number, a display
+name, the lab). The board reads summaries of the room's runs only: never
+weights, drawings or uploads.
+
 Bounded: a quota per lab (:class:`Quotas`), labs unused for ``idle_days``
 are removed by :meth:`LabStore.housekeep`, and the whole store has a size
 cap, the labs unused the longest evicted first.
@@ -42,7 +47,7 @@ from typing import TypeVar
 
 DATA_ENV = "BACKPROP_LAB_DATA"
 DB_NAME = "labs.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: rooms and room_members
 ID_BYTES = 16  # 128 bits: a lab id is a capability, as unguessable as a document link
 LAB_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")  # secrets.token_urlsafe(16)
 
@@ -79,6 +84,35 @@ class RunRecord:
     seconds: float  # seconds spent training
     meta: dict = field(default_factory=dict)  # progress, active_before, ...
     updated: float = 0.0
+
+
+@dataclass(frozen=True)
+class RoomRecord:
+    code: str
+    teacher: str  # the teacher's token: whoever has it runs the board
+    created: float
+    closed: float | None  # when the teacher closed it; None while open
+    settings: dict
+    members: int  # seats taken now (removed entries included; a seat number is never given twice)
+
+
+@dataclass(frozen=True)
+class MemberRecord:
+    """One participant as the board sees them: a seat, never the lab's id."""
+
+    seat: int
+    lab: str  # for the server's own use (a run's live progress); never shown: a lab id is a capability
+    name: str  # plain text, never markup
+    hidden: bool  # the teacher hid the name
+    joined: float
+
+
+class RoomFull(Exception):
+    """The room holds the most participants it may (``limit``)."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"this room holds the most participants it may ({limit})")
+        self.limit = limit
 
 
 @dataclass
@@ -140,6 +174,27 @@ CREATE TABLE IF NOT EXISTS blobs (
     PRIMARY KEY (lab, key)
 );
 CREATE INDEX IF NOT EXISTS labs_used ON labs(used);
+CREATE TABLE IF NOT EXISTS rooms (
+    code TEXT PRIMARY KEY,
+    teacher TEXT NOT NULL UNIQUE,
+    created REAL NOT NULL,
+    used REAL NOT NULL,
+    closed REAL,
+    settings TEXT NOT NULL,
+    seats INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS room_members (
+    room TEXT NOT NULL REFERENCES rooms(code) ON DELETE CASCADE,
+    seat INTEGER NOT NULL,
+    lab TEXT NOT NULL REFERENCES labs(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    removed INTEGER NOT NULL DEFAULT 0,
+    joined REAL NOT NULL,
+    PRIMARY KEY (room, seat),
+    UNIQUE (room, lab)
+);
+CREATE INDEX IF NOT EXISTS rooms_used ON rooms(used);
 """
 
 # The bytes a lab holds: its checkpoints, uploads and blobs.
@@ -438,6 +493,118 @@ class LabStore:
 
         return self._do(work)
 
+    # --- rooms -----------------------------------------------------------------------
+
+    def new_room(self, code: str, teacher: str, settings: dict) -> bool:
+        """Open a room; False when ``code`` is taken (the caller draws another)."""
+        now = self.clock()
+        text = json.dumps(settings, sort_keys=True)
+
+        def work(c: sqlite3.Connection) -> bool:
+            if c.execute("SELECT 1 FROM rooms WHERE code = ?", (code,)).fetchone():
+                return False
+            c.execute(
+                "INSERT INTO rooms (code, teacher, created, used, settings) VALUES (?, ?, ?, ?, ?)",
+                (code, teacher, now, now, text),
+            )
+            return True
+
+        return self._do(work)
+
+    def _room_row(self, c: sqlite3.Connection, where: str, value: str) -> RoomRecord | None:
+        row = c.execute(
+            f"SELECT code, teacher, created, closed, settings FROM rooms WHERE {where} = ?", (value,)
+        ).fetchone()
+        if row is None:
+            return None
+        seats = c.execute("SELECT COUNT(*) FROM room_members WHERE room = ?", (row[0],)).fetchone()[0]
+        return RoomRecord(row[0], row[1], row[2], row[3], json.loads(row[4]), seats)
+
+    def room(self, code: str) -> RoomRecord | None:
+        return self._do(lambda c: self._room_row(c, "code", code))
+
+    def room_of_teacher(self, teacher: str) -> RoomRecord | None:
+        return self._do(lambda c: self._room_row(c, "teacher", teacher))
+
+    def set_room_settings(self, code: str, settings: dict) -> None:
+        text, now = json.dumps(settings, sort_keys=True), self.clock()
+        self._do(lambda c: c.execute("UPDATE rooms SET settings = ?, used = ? WHERE code = ?", (text, now, code)))
+
+    def close_room(self, code: str) -> None:
+        now = self.clock()
+        self._do(lambda c: c.execute("UPDATE rooms SET closed = ?, used = ? WHERE code = ?", (now, now, code)))
+
+    def join_room(self, code: str, lab: str, name: str, limit: int) -> tuple[int, bool]:
+        """Seat ``lab`` in the room as ``name`` (a lab that joined before keeps its seat and
+        takes the new name): (seat, True if the lab was already in). Raises RoomFull, and
+        LookupError when the room is unknown, closed, or removed this lab."""
+        now = self.clock()
+
+        def work(c: sqlite3.Connection) -> tuple[int, bool]:
+            room = c.execute("SELECT closed FROM rooms WHERE code = ?", (code,)).fetchone()
+            if room is None or room[0] is not None:
+                raise LookupError("closed" if room else "unknown")
+            seat = c.execute(
+                "SELECT seat, removed FROM room_members WHERE room = ? AND lab = ?", (code, lab)
+            ).fetchone()
+            if seat is not None:
+                if seat[1]:
+                    raise LookupError("removed")
+                c.execute("UPDATE room_members SET name = ? WHERE room = ? AND seat = ?", (name, code, seat[0]))
+                return seat[0], True
+            count = c.execute("SELECT COUNT(*) FROM room_members WHERE room = ?", (code,)).fetchone()[0]
+            if count >= limit:
+                raise RoomFull(limit)
+            c.execute("UPDATE rooms SET seats = seats + 1, used = ? WHERE code = ?", (now, code))
+            seat = c.execute("SELECT seats FROM rooms WHERE code = ?", (code,)).fetchone()[0]
+            c.execute(
+                "INSERT INTO room_members (room, seat, lab, name, joined) VALUES (?, ?, ?, ?, ?)",
+                (code, seat, lab, name, now),
+            )
+            return seat, False
+
+        return self._do(work)
+
+    def leave_room(self, code: str, lab: str) -> None:
+        """The participant leaves; a seat the teacher removed stays (it cannot join again)."""
+        self._do(
+            lambda c: c.execute("DELETE FROM room_members WHERE room = ? AND lab = ? AND removed = 0", (code, lab))
+        )
+
+    def seat_of(self, code: str, lab: str) -> tuple[int, str, bool] | None:
+        """(seat, name, removed) of ``lab`` in the room, or None."""
+        row = self._do(
+            lambda c: c.execute(
+                "SELECT seat, name, removed FROM room_members WHERE room = ? AND lab = ?", (code, lab)
+            ).fetchone()
+        )
+        return (row[0], row[1], bool(row[2])) if row else None
+
+    def set_member(self, code: str, seat: int, *, hidden: bool | None = None, removed: bool | None = None) -> None:
+        """The teacher hides (or shows) a name, or removes an entry from the board."""
+        for column, value in (("hidden", hidden), ("removed", removed)):
+            if value is not None:
+                self._do(
+                    lambda c, column=column, value=value: c.execute(
+                        f"UPDATE room_members SET {column} = ? WHERE room = ? AND seat = ?", (int(value), code, seat)
+                    )
+                )
+
+    def room_members(self, code: str) -> list[MemberRecord]:
+        """Everyone in the room, removed entries left out, by seat."""
+        rows = self._do(
+            lambda c: c.execute(
+                "SELECT seat, lab, name, hidden, joined FROM room_members WHERE room = ? AND removed = 0 ORDER BY seat",
+                (code,),
+            ).fetchall()
+        )
+        return [MemberRecord(seat, lab, name, bool(hidden), joined) for seat, lab, name, hidden, joined in rows]
+
+    def touch_room(self, code: str) -> None:
+        """The room is in use now (its board is open): it expires counting from its last use."""
+        now = self.clock()
+        self._do(lambda c: c.execute("UPDATE rooms SET used = ? WHERE code = ?", (now, code)))
+
     def housekeep(self, keep: frozenset[str] = frozenset()) -> list[str]:
         """Remove labs unused for ``idle_days``, then the labs unused the longest until the
         store is under its size cap; labs in ``keep`` (open now) stay. Returns the removed ids."""
@@ -451,6 +618,8 @@ class LabStore:
             ]
             for lab in gone:
                 c.execute("DELETE FROM labs WHERE id = ?", (lab,))
+            # rooms expire as labs do, counted from the board's or a participant's last use
+            c.execute("DELETE FROM rooms WHERE used < ?", (now - self.idle_seconds,))
             sizes = [
                 (lab, c.execute(_LAB_BYTES, {"lab": lab}).fetchone()[0])
                 for (lab,) in c.execute("SELECT id FROM labs ORDER BY used").fetchall()
@@ -494,8 +663,11 @@ __all__ = [
     "DISK_FULL",
     "UNAVAILABLE",
     "LabStore",
+    "MemberRecord",
     "QuotaExceeded",
     "Quotas",
+    "RoomFull",
+    "RoomRecord",
     "RunRecord",
     "UploadRecord",
     "default_data_dir",
