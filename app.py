@@ -5,7 +5,7 @@ import streamlit as st
 from ui.common import PAGES, active_model, get_state, model_label, model_summary, page_setup
 from ui.figures import network_diagram
 
-KEYS_HOME_CAPTIONS = ("home.maths_text", "home.train_text", "home.draw_text")
+KEYS_HOME_CAPTIONS = ("home.maths_text", "home.train_text", "home.draw_text", "home.room_text")
 
 T = page_setup("nav.home")
 state = get_state()

@@ -7,6 +7,7 @@ trains on the server (labs.runs) whichever page is open; this page watches it.""
 import streamlit as st
 
 from mlp_core.data import DatasetError
+from ui import room_view as rv
 from ui import train_session as ts
 from ui import train_view as tv
 from ui.common import get_dataset, get_state, page_setup
@@ -25,6 +26,7 @@ ts.restore_widgets(state, view)
 
 st.title(T("nav.train"))
 st.write(T("train.intro"))
+rv.train_note(state, T)
 
 check = ts.check_settings(state, N_TOTAL)  # what Start would train, or why it cannot
 

@@ -9,7 +9,7 @@ from ui.i18n import LANGUAGES, t
 from ui.state import LabState
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGES = ["app.py", "pages/1_Maths.py", "pages/2_Train.py", "pages/3_Draw.py"]
+PAGES = ["app.py", "pages/1_Maths.py", "pages/2_Train.py", "pages/3_Draw.py", "pages/4_Room.py"]
 
 
 @pytest.mark.parametrize("lang", list(LANGUAGES))

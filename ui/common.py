@@ -40,13 +40,13 @@ CROWD_TICK_FACTOR = 4  # ... and this many times less often on a crowded server 
 # mlp_core.config.OPTIMIZERS, as the controls list them, and their names' keys
 KEYS_OPTIMIZER = {"sgd": "train.opt_sgd", "momentum": "train.opt_momentum", "adam": "train.opt_adam"}
 OPTIMIZER_CHOICES = tuple(KEYS_OPTIMIZER)
-KEYS_NAV = ("nav.home", "nav.maths", "nav.train", "nav.draw")
+KEYS_NAV = ("nav.home", "nav.maths", "nav.train", "nav.draw", "nav.room")
 # (script, title key, icon) of every page, in menu order.
 PAGES = tuple(
     zip(
-        ("app.py", "pages/1_Maths.py", "pages/2_Train.py", "pages/3_Draw.py"),
+        ("app.py", "pages/1_Maths.py", "pages/2_Train.py", "pages/3_Draw.py", "pages/4_Room.py"),
         KEYS_NAV,
-        (":material/home:", ":material/functions:", ":material/show_chart:", ":material/draw:"),
+        (":material/home:", ":material/functions:", ":material/show_chart:", ":material/draw:", ":material/groups:"),
         strict=True,
     )
 )

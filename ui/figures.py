@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from itertools import pairwise
 
 import numpy as np
@@ -434,3 +435,39 @@ def signed_image_grid(images: list[np.ndarray], titles: list[str], *, cols: int 
     fig.update_annotations(font=dict(size=12, color=INK))
     fig.update_layout(height=height, margin=dict(l=0, r=0, t=40, b=0), plot_bgcolor="rgba(0,0,0,0)")  # two-line titles
     return fig
+
+
+ROOM_SYMBOLS = ("circle", "square", "diamond", "triangle-up", "x", "cross")
+
+
+def room_curves(lines: list[dict], *, x_title: str, y_title: str, height: int = 420) -> go.Figure:
+    """The room's runs: test accuracy against training time, one line per participant's run.
+    Each line: name (plain text; escaped here, since Plotly reads a few HTML tags in its
+    labels), x, y. Colour and marker both change from line to line: a second cue besides colour."""
+    palette = (BLUE, ACCENT, *OKABE_ITO_OTHERS)
+    data = [
+        {
+            "type": "scatter",
+            "x": list(line["x"]),
+            "y": list(line["y"]),
+            "name": html.escape(line["name"]),
+            "mode": "lines+markers",
+            "line": {"color": palette[i % len(palette)], "width": 2},
+            "marker": {"size": 8, "symbol": ROOM_SYMBOLS[i % len(ROOM_SYMBOLS)]},
+            "hovertemplate": "%{fullData.name}<br>%{x:.1f} s · %{y:.2%}<extra></extra>",
+        }
+        for i, line in enumerate(lines)
+    ]
+    values = [float(v) for line in lines for v in line["y"]]
+    lo = min(values, default=0.8)
+    layout = {
+        "template": _template(),
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "showlegend": len(lines) <= 12,
+        "legend": {"orientation": "h", "yanchor": "top", "y": -0.18, "x": 0},
+        "xaxis": {"title": {"text": x_title}, "rangemode": "tozero"},
+        "yaxis": {"title": {"text": y_title}, "tickformat": ".0%", "range": [max(0.0, min(lo, 0.9) - 0.02), 1.0]},
+        "font": {"size": 16},
+    }
+    return SpecFigure({"data": data, "layout": layout})

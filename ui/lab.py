@@ -20,7 +20,7 @@ import streamlit as st
 from labs import lessons as lessons_store
 from labs.lessons import Lessons
 from labs.runs import RunManager, RunView
-from labs.store import LabStore, QuotaExceeded, open_default_store
+from labs.store import LabStore, QuotaExceeded, RoomRecord, open_default_store
 from mlp_core.config import PAGE_LIMITS
 from mlp_core.io import ModelFileError, SavedModel, load_model
 from mlp_core.model import MLP
@@ -38,6 +38,9 @@ DOC_FIELDS = (
     "preset_name",
     "preset_base",
     "overlay_runs",
+    "room",
+    "room_seat",
+    "teaching",
     "uploaded_number",
 )
 QUERY_KEY = "lab"
@@ -216,12 +219,26 @@ def active_run_model(state: LabState) -> SavedModel | None:
     return get_runs().saved_model(state.lab_id, state.active_run)
 
 
+def joined_room(state: LabState) -> RoomRecord | None:
+    """The room the lab is in, or None (never joined, left, removed, or the room expired)."""
+    if not state.room:
+        return None
+    store = get_store()
+    room = store.room(state.room)
+    seat = store.seat_of(state.room, state.lab_id) if room is not None else None
+    return room if seat is not None and not seat[2] else None
+
+
 def start_run(state: LabState, config) -> None:
-    """A new run of ``config``: the Train page shows it and it is the active model."""
+    """A new run of ``config``: the Train page shows it and it is the active model. In an
+    open room, the run says so (the room's board shows it)."""
     runs = get_runs()
     if state.current_run:  # one run trains per lab and page: the one shown is paused, and kept
         runs.pause(state.lab_id, state.current_run)
-    meta = {"active_before": state.active, "active_before_run": state.active_run}
+    meta = {"active_before": state.active, "active_before_run": state.active_run, "preset": state.preset_name}
+    room = joined_room(state)
+    if room is not None and room.closed is None:
+        meta["room"] = room.code
     try:
         number = runs.start(state.lab_id, config, meta)
     except QuotaExceeded as exc:
@@ -240,6 +257,7 @@ __all__ = [
     "active_run_model",
     "get_runs",
     "get_store",
+    "joined_room",
     "keep_upload",
     "lessons_key",
     "load_lessons",

@@ -42,11 +42,16 @@ class LabState:
     preset_name: str = "original"  # the preset the controls were filled from ("custom" once changed)
     preset_base: str = "original"  # the preset whose other fields (schedule, dtype, ...) a custom run keeps
     overlay_runs: list[int] = field(default_factory=list)  # earlier runs drawn behind the current curves
+    # --- lab: the workshop room (see labs.rooms) ---
+    room: str = ""  # the code of the room the lab joined ("" when none)
+    room_seat: int = 0  # its seat there
+    teaching: str = ""  # the teacher's token of the room this lab opened ("" when none)
     # --- session only ---
     settings_open: bool = True  # the Train page's settings panel is open
     confirm_start: bool = False  # Start was pressed while a run is unfinished: the page asks first
     quota_error: str = ""  # a store quota refused the last Start or upload ("runs", "uploads", "bytes")
     weight_units: list[int] | None = None  # hidden units whose first-layer weights are drawn (None = default)
+    room_error: str = ""  # why the last join or room setting was refused (labs.rooms' codes, or "settings")
     upload_error: str = ""  # the ModelFileError code of the last refused upload ("" = no problem)
     upload_error_detail: str = ""  # its English finding, shown under the translated sentence
     train_cache: dict[str, Any] = field(default_factory=dict)  # the shown run's test evaluation

@@ -59,7 +59,7 @@ def test_every_page_passes_axe_and_needs_nothing_from_outside(offline_page, app_
             page.locator("[data-testid=stSidebarCollapseButton] button").click()
             page.locator("[data-testid=stSidebar][data-collapsed=true]").wait_for()
     found = {"Home": axe_violations(page)}
-    for path in ("Train", "Draw", "Maths"):
+    for path in ("Train", "Draw", "Room", "Maths"):
         go(page, app_url, path)
         found[path] = axe_violations(page)
     for view in ("maths.view_live", "maths.view_tiny"):  # the Maths page's other two views
