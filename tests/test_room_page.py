@@ -54,6 +54,7 @@ def test_joining_puts_the_rooms_settings_on_the_train_page(room):
     assert state.room == room.code and state.room_seat == 1
     assert state.preset_name == "fast"
     assert state.train_settings["n_train"] == 10_000 and state.train_settings["epochs"] == 3
+    assert state.train_settings["seed"] == 1  # the seat: each participant's own
     assert at.subheader[0].value == t("room.member_header", "en", code=rooms.show_code(room.code))
     assert "<i>Ada</i>" in [x.value for x in at.text]  # the name as plain text
     assert not any("<i>Ada</i>" in m.value for m in at.markdown)

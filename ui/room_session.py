@@ -39,10 +39,11 @@ def teacher_room(state: LabState) -> RoomRecord | None:
 
 
 def apply_room_settings(state: LabState, room: RoomRecord) -> None:
-    """The room's preset and size become the Train page's settings."""
+    """The room's preset and size become the Train page's settings, with the participant's
+    seat as the seed: runs of the same settings differ by chance alone, and the board shows how much."""
     s = room.settings
     state.preset_name = state.preset_base = s["preset"]
-    config = preset(s["preset"], train_size=s["train_size"], epochs=s["epochs"])
+    config = preset(s["preset"], train_size=s["train_size"], epochs=s["epochs"], seed=state.room_seat)
     state.train_settings = settings_from_config(config, n_total())
     lab.save(state)
 
@@ -69,10 +70,10 @@ def join_pressed() -> None:
         state.room_error = exc.code
         return
     state.room_error = ""
-    if state.room != room.code:  # a new room: its settings become the Train page's
-        state.room = room.code
+    new = state.room != room.code
+    state.room, state.room_seat = room.code, seat
+    if new:  # a new room: its settings become the Train page's
         apply_room_settings(state, room)
-    state.room_seat = seat
     lab.save(state)
     if JOIN_QUERY in st.query_params:
         del st.query_params[JOIN_QUERY]

@@ -43,8 +43,8 @@ BOARD_CSS = """<style>
   font-size: 3.2rem; font-weight: 700; letter-spacing: 0.08em; line-height: 1.1;
 }
 .st-key-room_projector_on [data-testid=stMarkdownContainer] p,
-.st-key-room_projector_on table,
-.st-key-room_projector_on [data-testid=stMetricValue] { font-size: 1.5rem; }
+.st-key-room_projector_on table { font-size: 1.5rem; }
+.st-key-room_projector_on [data-testid=stMetricValue] * { font-size: 3rem; }
 .st-key-room_projector_on .st-key-room_code_big [data-testid=stText] { font-size: 5rem; }
 </style>"""
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from browser_helpers import PHONE, open_page, wait_idle
+from browser_helpers import PHONE, axe_violations, open_page, wait_idle
 from playwright.sync_api import expect
 
 from ui.i18n import t
@@ -68,6 +68,10 @@ def test_a_room_shows_everyone_who_trains_in_it(browser, app_url):
     expect(board_row(teacher, NAMES[1])).to_have_count(0)
     expect(leaderboard.get_by_text(NAMES[1], exact=True)).to_have_count(0)
     expect(board_row(teacher, t("room.hidden_name", "en", seat=2))).to_be_visible()
+    assert axe_violations(teacher) == [], "the board with everyone's results, and its controls"
+    teacher.get_by_text(t("room.projector", "en")).click()  # projector view: large type, no controls
+    expect(teacher.locator(".st-key-room_hide")).to_have_count(0)
+    expect(teacher.locator(".st-key-room_projector_on .st-key-room_leaderboard")).to_be_visible()
 
     for ctx in (*contexts, teacher_ctx):
         ctx.close()
