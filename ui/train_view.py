@@ -359,16 +359,23 @@ def draw_runs(state: LabState, T: Translator, total: int) -> None:
     if not views:
         return
     st.subheader(T("train.runs"))
-    st.dataframe(
-        run_rows(views, T, total),
-        hide_index=True,
-        width="stretch",
-        column_config={
-            T("train.col_run"): st.column_config.NumberColumn(width=40),
-            T("train.col_test_acc"): st.column_config.TextColumn(width=70),
-            T("train.col_train_acc"): st.column_config.TextColumn(width=80),
-        },
-    )
+
+    def table() -> None:
+        st.dataframe(
+            run_rows(ts.lab_runs(state), T, total),
+            hide_index=True,
+            width="stretch",
+            column_config={
+                T("train.col_run"): st.column_config.NumberColumn(width=40),
+                T("train.col_test_acc"): st.column_config.TextColumn(width=70),
+                T("train.col_train_acc"): st.column_config.TextColumn(width=80),
+            },
+        )
+
+    if any(v.status == RUNNING for v in views):  # its epochs count up with the live panel's
+        st.fragment(table, run_every=tick_seconds(TICK_SECONDS))()
+    else:
+        table()
     earlier = ts.earlier_run_numbers(state)
     if earlier:
         st.multiselect(
