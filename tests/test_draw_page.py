@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from mlp_core.io import SavedModel, load_default_model
 from mlp_core.sketches import draw_digit
+from ui import draw_view
 from ui.lab import save as save_lab
 from ui.state import LabState
 
@@ -519,7 +520,7 @@ def photo_page(canvas: FakeCanvas, lang: str = "en") -> AppTest:
     return at
 
 
-def test_a_photo_of_a_digit_on_paper_is_cleaned_up_and_read(canvas):
+def test_a_photo_of_a_digit_on_paper_is_cleaned_up_and_read(canvas, monkeypatch):
     from mlp_core import load_mnist
     from mlp_core.photo_synth import Scene, render
 
@@ -533,6 +534,13 @@ def test_a_photo_of_a_digit_on_paper_is_cleaned_up_and_read(canvas):
     assert at.session_state["lab"].last_drawing.shape == (28, 28)  # what "teach it" and the Maths page use
     stages = figures(at, "draw-stages")[0]
     assert stages.count("<figure>") == 6 and "The ink, paper removed" in stages  # the clean-up, then MNIST's steps
+    # a rerun with the same photo (a label chosen, a lesson) reads the kept result, not the photo again
+    kept = at.session_state["lab"].extra["photo_read"]
+    calls = []
+    real = draw_view._read_photo
+    monkeypatch.setattr(draw_view, "_read_photo", lambda data: calls.append(data) or real(data))
+    at.run()
+    assert calls == [] and at.session_state["lab"].extra["photo_read"] is kept
 
 
 @pytest.mark.parametrize(

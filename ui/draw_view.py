@@ -3,6 +3,7 @@ what happens inside, and "teach it" with undo. Numbers come from mlp_core."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 
 import numpy as np
@@ -18,7 +19,7 @@ from mlp_core.photo import decode_photo, photo_to_mnist
 from mlp_core.preprocess import Stages, canvas_to_mnist, ink_of
 
 from . import draw_html, lab, numbers
-from .common import active_model, choice_key, get_dataset, model_label
+from .common import active_model, choice_key, get_dataset, get_state, model_label
 from .i18n import Translator
 from .state import DEFAULT, TRAINED, UPLOADED, LabState
 from .strokes import StrokeHistory
@@ -206,9 +207,20 @@ def photo_pad(T: Translator) -> bytes | None:
 
 def read_photo(data: bytes | None):
     """A photo's bytes -> (28x28 or None, canvas stages or None, why nothing is read, the photo's
-    clean-up for showing (PhotoReading) or None)."""
+    clean-up for showing (PhotoReading) or None). The session keeps the last photo's reading:
+    the page's reruns (choosing a label, teaching) do not clean the same photo up again."""
     if data is None:
         return None, None, "no_photo", None
+    digest = hashlib.blake2b(data, digest_size=16).digest()
+    kept = get_state().extra.get("photo_read")
+    if kept is not None and kept[0] == digest:
+        return kept[1]
+    result = _read_photo(data)
+    get_state().extra["photo_read"] = (digest, result)
+    return result
+
+
+def _read_photo(data: bytes):
     try:
         photo = photo_to_mnist(decode_photo(data))
     except ValueError:
