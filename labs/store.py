@@ -47,7 +47,6 @@ from typing import TypeVar
 
 DATA_ENV = "BACKPROP_LAB_DATA"
 DB_NAME = "labs.sqlite3"
-SCHEMA_VERSION = 2  # 2: rooms and room_members
 ID_BYTES = 16  # 128 bits: a lab id is a capability, as unguessable as a document link
 LAB_ID = re.compile(r"^[A-Za-z0-9_-]{22}$")  # secrets.token_urlsafe(16)
 
@@ -139,63 +138,79 @@ def valid_lab_id(text: object) -> bool:
     return isinstance(text, str) and bool(LAB_ID.match(text))
 
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS labs (
-    id TEXT PRIMARY KEY,
-    created REAL NOT NULL,
-    used REAL NOT NULL,
-    doc TEXT NOT NULL DEFAULT '{}'
-);
-CREATE TABLE IF NOT EXISTS runs (
-    lab TEXT NOT NULL REFERENCES labs(id) ON DELETE CASCADE,
-    number INTEGER NOT NULL,
-    config TEXT NOT NULL,
-    history TEXT NOT NULL,
-    status TEXT NOT NULL,
-    seconds REAL NOT NULL,
-    meta TEXT NOT NULL,
-    updated REAL NOT NULL,
-    weights BLOB,
-    trainer BLOB,
-    PRIMARY KEY (lab, number)
-);
-CREATE TABLE IF NOT EXISTS uploads (
-    lab TEXT NOT NULL REFERENCES labs(id) ON DELETE CASCADE,
-    number INTEGER NOT NULL,
-    name TEXT NOT NULL,
-    data BLOB NOT NULL,
-    created REAL NOT NULL,
-    PRIMARY KEY (lab, number)
-);
-CREATE TABLE IF NOT EXISTS blobs (
-    lab TEXT NOT NULL REFERENCES labs(id) ON DELETE CASCADE,
-    key TEXT NOT NULL,
-    data BLOB NOT NULL,
-    PRIMARY KEY (lab, key)
-);
-CREATE INDEX IF NOT EXISTS labs_used ON labs(used);
-CREATE TABLE IF NOT EXISTS rooms (
-    code TEXT PRIMARY KEY,
-    teacher TEXT NOT NULL UNIQUE,
-    created REAL NOT NULL,
-    used REAL NOT NULL,
-    closed REAL,
-    settings TEXT NOT NULL,
-    seats INTEGER NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS room_members (
-    room TEXT NOT NULL REFERENCES rooms(code) ON DELETE CASCADE,
-    seat INTEGER NOT NULL,
-    lab TEXT NOT NULL REFERENCES labs(id) ON DELETE CASCADE,
-    name TEXT NOT NULL,
-    hidden INTEGER NOT NULL DEFAULT 0,
-    removed INTEGER NOT NULL DEFAULT 0,
-    joined REAL NOT NULL,
-    PRIMARY KEY (room, seat),
-    UNIQUE (room, lab)
-);
-CREATE INDEX IF NOT EXISTS rooms_used ON rooms(used);
-"""
+# The schema, as numbered migrations the store applies itself, in order, each once, in one
+# transaction (SQLite counts them in PRAGMA user_version, PostgreSQL in schema_version).
+# Written once for both databases: {blob} and {real} are their names for bytes and floats.
+# Never edit a migration that has shipped: add the next one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (  # 1: labs, runs, uploads, blobs
+        """CREATE TABLE IF NOT EXISTS labs (
+            id TEXT PRIMARY KEY,
+            created {real} NOT NULL,
+            used {real} NOT NULL,
+            doc TEXT NOT NULL DEFAULT '{{}}'
+        )""",
+        """CREATE TABLE IF NOT EXISTS runs (
+            lab TEXT NOT NULL REFERENCES labs(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            config TEXT NOT NULL,
+            history TEXT NOT NULL,
+            status TEXT NOT NULL,
+            seconds {real} NOT NULL,
+            meta TEXT NOT NULL,
+            updated {real} NOT NULL,
+            weights {blob},
+            trainer {blob},
+            PRIMARY KEY (lab, number)
+        )""",
+        """CREATE TABLE IF NOT EXISTS uploads (
+            lab TEXT NOT NULL REFERENCES labs(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            name TEXT NOT NULL,
+            data {blob} NOT NULL,
+            created {real} NOT NULL,
+            PRIMARY KEY (lab, number)
+        )""",
+        """CREATE TABLE IF NOT EXISTS blobs (
+            lab TEXT NOT NULL REFERENCES labs(id) ON DELETE CASCADE,
+            key TEXT NOT NULL,
+            data {blob} NOT NULL,
+            PRIMARY KEY (lab, key)
+        )""",
+        "CREATE INDEX IF NOT EXISTS labs_used ON labs(used)",
+    ),
+    (  # 2: workshop rooms
+        """CREATE TABLE IF NOT EXISTS rooms (
+            code TEXT PRIMARY KEY,
+            teacher TEXT NOT NULL UNIQUE,
+            created {real} NOT NULL,
+            used {real} NOT NULL,
+            closed {real},
+            settings TEXT NOT NULL,
+            seats INTEGER NOT NULL DEFAULT 0
+        )""",
+        """CREATE TABLE IF NOT EXISTS room_members (
+            room TEXT NOT NULL REFERENCES rooms(code) ON DELETE CASCADE,
+            seat INTEGER NOT NULL,
+            lab TEXT NOT NULL REFERENCES labs(id) ON DELETE CASCADE,
+            name TEXT NOT NULL,
+            hidden INTEGER NOT NULL DEFAULT 0,
+            removed INTEGER NOT NULL DEFAULT 0,
+            joined {real} NOT NULL,
+            PRIMARY KEY (room, seat),
+            UNIQUE (room, lab)
+        )""",
+        "CREATE INDEX IF NOT EXISTS rooms_used ON rooms(used)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+TYPES = {"sqlite": {"blob": "BLOB", "real": "REAL"}, "postgres": {"blob": "BYTEA", "real": "DOUBLE PRECISION"}}
+
+
+def migration_sql(version: int, dialect: str) -> list[str]:
+    """The statements of migration ``version`` (1-based) in ``dialect``."""
+    return [sql.format(**TYPES[dialect]) for sql in MIGRATIONS[version - 1]]
+
 
 # The bytes a lab holds: its checkpoints, uploads and blobs.
 _LAB_BYTES = """
@@ -206,23 +221,28 @@ SELECT (SELECT COALESCE(SUM(LENGTH(weights) + COALESCE(LENGTH(trainer), 0)), 0) 
 
 
 class LabStore:
-    """Labs in one SQLite database (a file, or memory when ``path`` is None or the file fails).
+    """Labs in one SQLite database (a file, or memory when ``path`` is None or the file fails),
+    or in a PostgreSQL database shared by several servers (``url``, see :func:`open_store`).
 
     Thread-safe: one connection per store, used under a lock (SQLite serialises
     writers anyway; reads are short). Processes sharing the file coordinate
-    through SQLite's own locking (WAL, ``busy_timeout``).
+    through SQLite's own locking (WAL, ``busy_timeout``); servers sharing a
+    PostgreSQL database through serializable transactions, retried when two collide.
     """
 
     def __init__(
         self,
         path: str | os.PathLike | None = None,
         *,
+        url: str | None = None,
         quotas: Quotas = Quotas(),
         idle_days: float = 7.0,
         cap_bytes: int = 2 * 2**30,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.path = Path(path) if path is not None else None
+        self.url = url
+        self.dialect = "postgres" if url else "sqlite"
+        self.path = Path(path) if path is not None and not url else None
         self.quotas = quotas
         self.idle_seconds = idle_days * 86400
         self.cap_bytes = cap_bytes
@@ -235,6 +255,10 @@ class LabStore:
     # --- opening, and falling back to memory ------------------------------------
 
     def _open(self) -> sqlite3.Connection:
+        if self.url:
+            from . import pgstore  # psycopg is needed only here
+
+            return pgstore.connect(self.url)
         if self.path is None:
             return self._memory()
         try:
@@ -261,12 +285,21 @@ class LabStore:
 
     @staticmethod
     def _init_schema(conn: sqlite3.Connection) -> None:
+        """Apply the migrations this file has not had yet, each in its own transaction."""
         conn.execute("PRAGMA foreign_keys = ON")
-        conn.executescript(_SCHEMA)
         version = conn.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise sqlite3.DatabaseError(f"the store was written by a newer version (schema {version})")
-        conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        for number in range(version + 1, SCHEMA_VERSION + 1):
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                for sql in migration_sql(number, "sqlite"):
+                    conn.execute(sql)
+                conn.execute(f"PRAGMA user_version = {number}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     def _to_memory(self, problem: str, exc: BaseException) -> None:
         """Carry on in memory with what the file still gives (a full disk can still be read)."""
@@ -281,11 +314,14 @@ class LabStore:
 
     @property
     def in_memory(self) -> bool:
-        return self.path is None or bool(self.problem)
+        return not self.url and (self.path is None or bool(self.problem))
 
     def _do(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``work`` in one transaction; a full disk or a corrupt file moves the store
         to memory and runs it again there."""
+        if self.url:
+            with self._lock:
+                return self._conn.transact(work)
         with self._lock:
             for attempt in range(2):
                 conn = self._conn
@@ -466,7 +502,11 @@ class LabStore:
             if data is None:
                 c.execute("DELETE FROM blobs WHERE lab = ? AND key = ?", (lab, key))
                 return
-            c.execute("INSERT OR REPLACE INTO blobs (lab, key, data) VALUES (?, ?, ?)", (lab, key, data))
+            c.execute(
+                "INSERT INTO blobs (lab, key, data) VALUES (?, ?, ?)"
+                " ON CONFLICT (lab, key) DO UPDATE SET data = excluded.data",
+                (lab, key, data),
+            )
             self._check_bytes(c, lab)
 
         self._do(work)
@@ -653,9 +693,21 @@ def _first_line(exc: BaseException | None) -> str:
     return str(exc).splitlines()[0] if exc is not None and str(exc) else type(exc).__name__
 
 
+DATABASE_ENV = "BACKPROP_LAB_DATABASE_URL"
+
+
+def open_store(where: str | os.PathLike | None, **options) -> LabStore:
+    """A store at ``where``: a ``postgresql://`` URL (a server database several app servers
+    share), a SQLite file's path, or None (memory)."""
+    if isinstance(where, str) and where.startswith(("postgresql://", "postgres://")):
+        return LabStore(url=where, **options)
+    return LabStore(where, **options)
+
+
 def open_default_store() -> LabStore:
-    """The store in the data folder (see :func:`default_data_dir`)."""
-    return LabStore(default_data_dir() / DB_NAME)
+    """The database of ``$BACKPROP_LAB_DATABASE_URL`` when set (PostgreSQL), else the SQLite
+    file in the data folder (see :func:`default_data_dir`)."""
+    return open_store(os.environ.get(DATABASE_ENV) or default_data_dir() / DB_NAME)
 
 
 __all__ = [
@@ -673,5 +725,6 @@ __all__ = [
     "default_data_dir",
     "new_lab_id",
     "open_default_store",
+    "open_store",
     "valid_lab_id",
 ]

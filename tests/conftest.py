@@ -13,9 +13,44 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from labs import pgserver
 from mlp_core import Dataset, load_mnist
 
 os.environ["BACKPROP_LAB_DATA"] = tempfile.mkdtemp(prefix="backprop-lab-tests-")
+os.environ.pop("BACKPROP_LAB_DATABASE_URL", None)  # the app's servers in the tests keep to SQLite
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A PostgreSQL server of the tests' own (Debian's postgresql package), started once.
+    Without one the PostgreSQL half of the store's tests is skipped, saying why; never in CI."""
+    if pgserver.server_bin() is None:
+        if IN_CI:
+            pytest.fail("CI needs PostgreSQL's server programs (apt-get install postgresql)")
+        pytest.skip("PostgreSQL's server is not installed (apt-get install postgresql)")
+    folder = Path(tempfile.mkdtemp(prefix="backprop-lab-pg-"))
+    folder.chmod(0o755)  # run as the postgres user when the tests run as root
+    server = pgserver.PostgresServer(folder / "server").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def where(request, tmp_path):
+    """Where a test's store lives, in each database the store runs on: a SQLite file, or a
+    fresh database on the tests' PostgreSQL server (open it with labs.store.open_store)."""
+    if request.param == "sqlite":
+        return str(tmp_path / "labs.sqlite3")
+    import uuid
+
+    import psycopg
+
+    server = request.getfixturevalue("postgres")
+    name = f"t_{uuid.uuid4().hex}"
+    with psycopg.connect(server.url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return server.url.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(scope="session")

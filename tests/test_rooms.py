@@ -12,14 +12,15 @@ from labs import rooms
 from labs.gate import TrainingGate
 from labs.rooms import RoomProblem
 from labs.runs import RunManager
-from labs.store import LabStore
+from labs.store import LabStore, open_store
 from mlp_core import preset
 from mlp_core.train import FINISHED
 
 
 @pytest.fixture
-def store(tmp_path):
-    store = LabStore(tmp_path / "labs.sqlite3")
+def store(where):
+    """The rooms' rules on SQLite and on PostgreSQL alike."""
+    store = open_store(where)
     yield store
     store.close()
 
@@ -150,9 +151,9 @@ def test_hide_remove_and_leave(store):
     assert seat == 4 and not again  # a new seat: seats are never given twice
 
 
-def test_rooms_expire_with_the_store_and_labs_take_their_seats_along(tmp_path):
+def test_rooms_expire_with_the_store_and_labs_take_their_seats_along(where):
     now = [1000.0]
-    store = LabStore(tmp_path / "labs.sqlite3", idle_days=1, clock=lambda: now[0])
+    store = open_store(where, idle_days=1, clock=lambda: now[0])
     old, kept = rooms.open_room(store), rooms.open_room(store)
     lab = store.new_lab()
     rooms.join(store, gate(), kept.code, lab, "Ada")

@@ -1,5 +1,7 @@
 """The lab store: what goes in comes out, quotas and expiry hold, and a broken file or a
-full disk leaves the app working in memory. Two processes may write at once."""
+full disk leaves the app working in memory. Two processes may write at once. What the
+store promises is checked on SQLite and on PostgreSQL alike (the ``where`` fixture);
+the file's own troubles are SQLite's."""
 
 from __future__ import annotations
 
@@ -11,12 +13,16 @@ import pytest
 from labs.store import (
     CORRUPT,
     DISK_FULL,
+    MIGRATIONS,
+    SCHEMA_VERSION,
     UNAVAILABLE,
     LabStore,
     QuotaExceeded,
     Quotas,
     RunRecord,
+    migration_sql,
     new_lab_id,
+    open_store,
     valid_lab_id,
 )
 
@@ -40,9 +46,8 @@ def test_lab_ids_are_128_random_bits_and_checked():
         assert not valid_lab_id(bad)
 
 
-def test_round_trip(tmp_path):
-    path = tmp_path / "labs.sqlite3"
-    store = LabStore(path)
+def test_round_trip(where):
+    store = open_store(where)
     lab = store.new_lab()
     store.put_doc(lab, {"active": "trained", "active_run": 1})
     store.save_run(lab, run(1, extra="x"), b"weights", b"trainer")
@@ -51,7 +56,7 @@ def test_round_trip(tmp_path):
     store.put_blob(lab, "lessons", b"\x00\x01")
     store.close()
 
-    again = LabStore(path)  # as after a restart
+    again = open_store(where)  # as after a restart
     assert again.problem == "" and not again.in_memory
     assert again.has_lab(lab) and not again.has_lab(new_lab_id())
     assert again.get_doc(lab) == {"active": "trained", "active_run": 1}
@@ -69,8 +74,8 @@ def test_round_trip(tmp_path):
     assert again.lab_bytes(lab) == len(b"weights") + len(b"trainer") + 9
 
 
-def test_updating_a_run_keeps_its_checkpoint_unless_given_a_new_one(tmp_path):
-    store = LabStore(tmp_path / "s.sqlite3")
+def test_updating_a_run_keeps_its_checkpoint_unless_given_a_new_one(where):
+    store = open_store(where)
     lab = store.new_lab()
     store.save_run(lab, run(1, "running"), b"w1", b"t1")
     store.save_run(lab, run(1, "paused"))
@@ -80,8 +85,8 @@ def test_updating_a_run_keeps_its_checkpoint_unless_given_a_new_one(tmp_path):
     assert [r.status for r in store.runs(lab)] == ["finished"]
 
 
-def test_run_quota(tmp_path):
-    store = LabStore(tmp_path / "s.sqlite3", quotas=Quotas(runs=2))
+def test_run_quota(where):
+    store = open_store(where, quotas=Quotas(runs=2))
     lab = store.new_lab()
     store.save_run(lab, run(1))
     store.save_run(lab, run(2))
@@ -94,16 +99,16 @@ def test_run_quota(tmp_path):
     store.save_run(other, run(1))
 
 
-def test_upload_quota_keeps_the_newest(tmp_path):
-    store = LabStore(tmp_path / "s.sqlite3", quotas=Quotas(uploads=3))
+def test_upload_quota_keeps_the_newest(where):
+    store = open_store(where, quotas=Quotas(uploads=3))
     lab = store.new_lab()
     numbers = [store.add_upload(lab, f"m{i}.npz", b"x" * i) for i in range(1, 6)]
     assert numbers == [1, 2, 3, 4, 5]
     assert [u.name for u in store.uploads(lab)] == ["m3.npz", "m4.npz", "m5.npz"]
 
 
-def test_byte_quota_refuses_and_changes_nothing(tmp_path):
-    store = LabStore(tmp_path / "s.sqlite3", quotas=Quotas(bytes=1000))
+def test_byte_quota_refuses_and_changes_nothing(where):
+    store = open_store(where, quotas=Quotas(bytes=1000))
     lab = store.new_lab()
     store.save_run(lab, run(1), b"w" * 600, b"t" * 100)
     with pytest.raises(QuotaExceeded) as info:
@@ -115,9 +120,9 @@ def test_byte_quota_refuses_and_changes_nothing(tmp_path):
     assert [r.number for r in store.runs(lab)] == [1]
 
 
-def test_idle_labs_expire_and_open_ones_stay(tmp_path):
+def test_idle_labs_expire_and_open_ones_stay(where):
     clock = Clock()
-    store = LabStore(tmp_path / "s.sqlite3", idle_days=7, clock=clock)
+    store = open_store(where, idle_days=7, clock=clock)
     old, kept, fresh = store.new_lab(), store.new_lab(), store.new_lab()
     store.save_run(old, run(1), b"w", b"t")
     clock.now += 6 * 86400
@@ -128,9 +133,9 @@ def test_idle_labs_expire_and_open_ones_stay(tmp_path):
     assert store.runs(old) == [] and store.total_bytes() == 0  # its runs went with it
 
 
-def test_size_cap_evicts_the_labs_unused_longest(tmp_path):
+def test_size_cap_evicts_the_labs_unused_longest(where):
     clock = Clock()
-    store = LabStore(tmp_path / "s.sqlite3", cap_bytes=2500, clock=clock)
+    store = open_store(where, cap_bytes=2500, clock=clock)
     labs = []
     for _ in range(4):
         lab = store.new_lab()
@@ -176,8 +181,8 @@ def test_a_full_disk_moves_to_memory_keeping_everything(tmp_path):
     assert [u.name for u in store.uploads(lab)] == ["big.npz"]  # and the write that failed went through
 
 
-def _writer(path: str, lab: str, name: str, n: int) -> None:
-    store = LabStore(path, quotas=Quotas(uploads=100))
+def _writer(where: str, lab: str, name: str, n: int) -> None:
+    store = open_store(where, quotas=Quotas(uploads=100))
     own = store.new_lab()
     for i in range(1, n + 1):
         store.save_run(own, run(i), b"w" * 5000, b"t")
@@ -186,12 +191,12 @@ def _writer(path: str, lab: str, name: str, n: int) -> None:
     store.put_blob(lab, name, own.encode())
 
 
-def test_two_processes_write_at_once(tmp_path):
-    path = str(tmp_path / "shared.sqlite3")
-    store = LabStore(path, quotas=Quotas(uploads=100))
+def test_two_processes_write_at_once(where):
+    """Two servers on one store: SQLite's file (WAL), or one PostgreSQL database."""
+    store = open_store(where, quotas=Quotas(uploads=100))
     shared = store.new_lab()
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(path, shared, name, 25)) for name in ("a", "b")]
+    procs = [ctx.Process(target=_writer, args=(where, shared, name, 25)) for name in ("a", "b")]
     for p in procs:
         p.start()
     for p in procs:
@@ -202,7 +207,8 @@ def test_two_processes_write_at_once(tmp_path):
         own = store.get_blob(shared, name).decode()
         assert [r.number for r in store.runs(own)] == list(range(1, 26))
         assert store.get_doc(own) == {"i": 25}
-    assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    if store.dialect == "sqlite":
+        assert store._conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
 
 
 def test_a_store_from_a_newer_version_is_not_used(tmp_path):
@@ -212,3 +218,33 @@ def test_a_store_from_a_newer_version_is_not_used(tmp_path):
     conn.close()
     store = LabStore(path)
     assert store.in_memory and store.problem
+
+
+def test_the_schema_is_made_by_numbered_migrations(where):
+    """A new store applies every migration once and records how far; opening it again changes nothing."""
+    store = open_store(where)
+    if store.dialect == "sqlite":
+        version = store._conn.execute("PRAGMA user_version").fetchone()[0]
+    else:
+        version = store._conn.execute("SELECT version FROM schema_version").fetchone()[0]
+    assert version == SCHEMA_VERSION == len(MIGRATIONS)
+    lab = store.new_lab()
+    store.close()
+    again = open_store(where)
+    assert again.has_lab(lab) and not again.in_memory
+    again.close()
+
+
+def test_an_old_sqlite_store_gains_only_the_new_migrations(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    conn = sqlite3.connect(path)
+    for sql in migration_sql(1, "sqlite"):
+        conn.execute(sql)
+    conn.execute("INSERT INTO labs (id, created, used) VALUES ('x' , 1, 1)")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    store = LabStore(path)
+    assert not store.in_memory and store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
+    assert store._conn.execute("SELECT id FROM labs").fetchall() == [("x",)]  # kept
+    assert store.room("ABCDEF") is None  # the rooms' tables are there
