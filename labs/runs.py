@@ -21,6 +21,9 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import secrets
+import socket
 import threading
 import time
 from collections import OrderedDict
@@ -44,6 +47,11 @@ CHUNK_SECONDS = 0.3  # compute per chunk while others train: a Pause waits at mo
 SOLO_CHUNK_SECONDS = 1.0  # a run training alone takes longer chunks: fewer hand-overs, same pause latency per batch
 CHECKPOINT_SECONDS = 20.0  # a run checkpoints at least this often, and after every epoch
 IDLE_PAUSE_SECONDS = 600.0  # a run whose lab no page has watched for this long pauses itself
+LEASE_SECONDS = (
+    30.0  # a server's claim on a run it trains, renewed as it goes: a dead server's runs are free after this
+)
+RECORDS_TTL = 1.0  # a lab's runs as read from the store serve views this long (other servers write too)
+RENEW_SECONDS = 5.0  # ... renewed this often (and the owner learns then that a page elsewhere asked for a pause)
 MODELS_BYTES = 64 * 2**20  # weights of ended runs kept in memory, most recently used first (the store has all)
 RECENT_BATCHES = 400  # batch losses a view carries (the "recent batches" chart)
 # What a stored run's meta says of its progress (written by the manager, not part of the run's own meta).
@@ -68,6 +76,7 @@ class RunView:
     diverged_loss: float | None = None
     meta: dict = field(default_factory=dict)
     idle_paused: bool = False  # paused by itself because nobody watched
+    elsewhere: bool = False  # training on another server (its figures are its last checkpoint's)
 
     @property
     def progress(self) -> float:
@@ -103,6 +112,8 @@ class Job:
         self.batch_cpu: float | None = None  # CPU seconds per batch on one BLAS thread (chunk sizing)
         self.last_checkpoint = time.monotonic()
         self.view: RunView | None = None
+        self.renewed = 0.0  # time.monotonic() of the last lease renewal
+        self.lost = False  # another server took the run: this one stops without writing
 
     @property
     def key(self) -> str:
@@ -185,8 +196,14 @@ class RunManager:
         chunk_seconds: float = CHUNK_SECONDS,
         chunk_batches: int | None = None,
         on_end: Callable[[str, RunView], None] | None = None,
+        lease_s: float = LEASE_SECONDS,
+        renew_s: float = RENEW_SECONDS,
     ) -> None:
         self.store = store
+        # This server, as leases name it: several servers (replicas) may share one store.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
+        self.lease_s = lease_s
+        self.renew_s = renew_s
         self._data = data  # a Dataset, or how to load it when the first run needs it
         self.gate = gate
         self.idle_pause_s = idle_pause_s
@@ -198,7 +215,7 @@ class RunManager:
         self._jobs: dict[tuple[str, int], Job] = {}
         self._watched: dict[str, float] = {}  # lab -> when a page last showed it
         self._models: OrderedDict[tuple[str, int, int], SavedModel] = OrderedDict()  # store-loaded models
-        self._records: dict[str, list[RunRecord]] = {}  # the store's runs per lab, as last read
+        self._records: dict[str, tuple[float, list[RunRecord]]] = {}  # the store's runs per lab: (read at, runs)
         self._writes: dict[str, int] = {}  # checkpoints written per lab: a read older than one is not kept
         self.last_error: BaseException | None = None  # a worker's unexpected error (tests and logs)
 
@@ -225,6 +242,8 @@ class RunManager:
         tr = Trainer(config, self.data)
         job = Job(lab, number, tr, dict(meta or {}))
         self.store.save_run(lab, self._record(job, RUNNING), model_to_bytes(tr.model), trainer_state_bytes(tr))
+        self.store.lease_run(lab, number, self.owner, self.lease_s)  # a new run: nobody else knows it yet
+        job.renewed = time.monotonic()
         with self._lock:
             self._jobs[(lab, number)] = job
             self._records.pop(lab, None)
@@ -233,9 +252,13 @@ class RunManager:
         return number
 
     def pause(self, lab: str, number: int) -> None:
-        """Stop training after the current batch; returns once the run is checkpointed."""
+        """Stop training after the current batch; returns once the run is checkpointed. A run
+        training on another server is asked to pause (it does at its next lease renewal)."""
         job = self._jobs.get((lab, number))
         if job is None:
+            self.store.request_pause(lab, number)
+            with self._lock:
+                self._records.pop(lab, None)
             return
         job.want_run = False
         job.idle_paused = False
@@ -245,41 +268,71 @@ class RunManager:
 
     def resume(self, lab: str, number: int) -> bool:
         """Go on training a paused run (loaded from its checkpoint if it is not in memory);
-        False when there is nothing to resume."""
+        False when there is nothing to resume, or another server's lease on it still holds."""
         self.watch(lab)
-        job = self._job(lab, number)
-        if job is None or job.trainer.done:
-            return False
         with self._lock:
-            if job.thread is not None and job.thread.is_alive():
+            job = self._jobs.get((lab, number))
+            if job is not None and job.thread is not None and job.thread.is_alive():
                 job.want_run = True
                 return True
+        if not self.store.lease_run(lab, number, self.owner, self.lease_s):
+            return False  # training elsewhere: the page shows it so
+        rec = next((r for r in self.store.runs(lab) if r.number == number), None)
+        if job is not None and (job.lost or rec is None or not _same_progress(job, rec)):
+            self._forget(job)  # another server trained it since: its checkpoint is newer than ours
+        job = self._job(lab, number)
+        if job is None or job.trainer.done:
+            self.store.release_lease(lab, number, self.owner)
+            return False
+        job.renewed = time.monotonic()
         self._launch(job)
         return True
 
     def views(self, lab: str) -> list[RunView]:
         """Every run of the lab, oldest first: live ones as their workers last published
         them, the others as the store keeps them (a run that was training when the
-        server stopped shows as paused at its last checkpoint)."""
+        server stopped shows as paused at its last checkpoint; one training on another
+        server, as that server last checkpointed it). The store's records are read at most
+        every RECORDS_TTL seconds per lab, and at once after this server writes one."""
         with self._lock:
             live = {n: j for (l, n), j in self._jobs.items() if l == lab}
-            records = self._records.get(lab)
+            cached = self._records.get(lab)
             writes = self._writes.get(lab, 0)
-        if records is None:
+        if cached is not None and time.monotonic() - cached[0] < RECORDS_TTL:
+            records = cached[1]
+        else:
+            read_at = time.monotonic()
             records = self.store.runs(lab)
             with self._lock:
-                if self._writes.get(lab, 0) == writes:  # no checkpoint landed while reading
-                    self._records[lab] = records
+                if self._writes.get(lab, 0) == writes:  # no checkpoint of ours landed while reading
+                    self._records[lab] = (read_at, records)
+        now = self.store.clock()
         out = []
         for rec in records:
             job = live.get(rec.number)
-            if job is not None:
+            if job is not None and not job.lost and (_alive(job) or _same_progress(job, rec)):
                 out.append(job.view or job.make_view())
             else:
-                out.append(_view_of_record(rec))
+                if job is not None and not _alive(job):  # another server moved it on since: forget ours
+                    self._forget(job)
+                out.append(_view_of_record(rec, self._elsewhere(rec, now)))
         known = {v.number for v in out}
-        out += [j.view or j.make_view() for n, j in sorted(live.items()) if n not in known]
+        out += [j.view or j.make_view() for n, j in sorted(live.items()) if n not in known and not j.lost]
         return out
+
+    def _forget(self, job: Job) -> None:
+        with self._lock:
+            if self._jobs.get((job.lab, job.number)) is job and not _alive(job):
+                del self._jobs[(job.lab, job.number)]
+
+    def _elsewhere(self, rec: RunRecord, now: float) -> bool:
+        """The run trains on another server: it says so, and that server's lease still holds."""
+        return (
+            rec.status == RUNNING
+            and rec.owner is not None
+            and rec.owner != self.owner
+            and (rec.lease_until or 0) >= now
+        )
 
     def view(self, lab: str, number: int) -> RunView | None:
         return next((v for v in self.views(lab) if v.number == number), None)
@@ -434,6 +487,8 @@ class RunManager:
                 if not tr.done and (new or time.monotonic() - job.last_checkpoint > self.checkpoint_s):
                     with job.lock:
                         self._checkpoint(job, RUNNING)
+                if not tr.done and time.monotonic() - job.renewed >= self.renew_s:
+                    self._renew(job)
         except BaseException as exc:  # never lose the run to a bug: it pauses, and says so in the log
             self.last_error = exc
             job.want_run = False
@@ -443,13 +498,29 @@ class RunManager:
             with job.lock:
                 status = tr.status if tr.done else PAUSED
                 job.want_run = False
-                self._checkpoint(job, status)
+                if not job.lost:  # a run another server took over is that server's to write
+                    self._checkpoint(job, status)
+                    self.store.release_lease(job.lab, job.number, self.owner)
                 tr.release_buffers()
                 job.view = job.make_view()
-            if tr.done:
+            if job.lost:
+                with self._lock:
+                    if self._jobs.get((job.lab, job.number)) is job:
+                        del self._jobs[(job.lab, job.number)]
+            elif tr.done:
                 self._let_go_done(job)
                 if self.on_end is not None:
                     self.on_end(job.lab, job.view)
+
+    def _renew(self, job: Job) -> None:
+        """Hold on to the run a while longer; stop when a page elsewhere asked for a pause, or
+        when the lease was lost (this server stalled past it and another took the run over)."""
+        wanted = self.store.renew_lease(job.lab, job.number, self.owner, self.lease_s)
+        job.renewed = time.monotonic()
+        if wanted is None:
+            job.lost, job.want_run = True, False
+        elif wanted == "pause":
+            job.want_run = False
 
     def _chunk(self, job: Job, gate: TrainingGate, interrupt: Callable[[], None]) -> list | None:
         """One chunk through the gate; the epochs it completed, or None when it was stopped while waiting."""
@@ -483,13 +554,23 @@ class RunManager:
         return new
 
 
+def _alive(job: Job) -> bool:
+    return job.thread is not None and job.thread.is_alive()
+
+
+def _same_progress(job: Job, rec: RunRecord) -> bool:
+    """The stored run is where this server left it (no other server trained it since)."""
+    return int(rec.meta.get("batches_done", -1)) == job.trainer.batches_done
+
+
 def _nbytes(saved: SavedModel) -> int:
     return sum(a.nbytes for a in saved.model.params().values())
 
 
-def _view_of_record(rec: RunRecord) -> RunView:
+def _view_of_record(rec: RunRecord, elsewhere: bool = False) -> RunView:
     config = TrainConfig.from_dict(rec.config)
-    status = rec.status if rec.status in (FINISHED, DIVERGED) else PAUSED  # not training in this process
+    # not training in this process: on another server whose lease holds, or paused at its checkpoint
+    status = rec.status if rec.status in (FINISHED, DIVERGED) else RUNNING if elsewhere else PAUSED
     meta = dict(rec.meta)
     total = int(meta.pop("total_batches", 0)) or 1
     done = int(meta.pop("batches_done", 0))
@@ -500,7 +581,7 @@ def _view_of_record(rec: RunRecord) -> RunView:
         status=status,
         epoch=len(rec.history),
         batches_done=done,
-        batch_index=done - len(rec.history) * per_epoch if status == PAUSED else 0,
+        batch_index=done - len(rec.history) * per_epoch if status in (PAUSED, RUNNING) else 0,
         total_batches=total,
         history=tuple(rec.history),
         recent_losses=tuple(meta.pop("recent_losses", ())),
@@ -508,4 +589,5 @@ def _view_of_record(rec: RunRecord) -> RunView:
         seconds_left=None,
         diverged_loss=meta.pop("diverged_loss", None),
         meta=meta,
+        elsewhere=elsewhere,
     )

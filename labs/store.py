@@ -83,6 +83,8 @@ class RunRecord:
     seconds: float  # seconds spent training
     meta: dict = field(default_factory=dict)  # progress, active_before, ...
     updated: float = 0.0
+    owner: str | None = None  # the server training it, while its lease holds
+    lease_until: float | None = None  # ... until then (store clock); a lapsed lease means nobody trains it
 
 
 @dataclass(frozen=True)
@@ -201,6 +203,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             UNIQUE (room, lab)
         )""",
         "CREATE INDEX IF NOT EXISTS rooms_used ON rooms(used)",
+    ),
+    (  # 3: who trains a run (a server's lease on it, renewed while it trains) and what a page asked of it
+        "ALTER TABLE runs ADD COLUMN owner TEXT",
+        "ALTER TABLE runs ADD COLUMN lease_until {real}",
+        "ALTER TABLE runs ADD COLUMN wanted TEXT",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -437,15 +444,61 @@ class LabStore:
     def runs(self, lab: str) -> list[RunRecord]:
         rows = self._do(
             lambda c: c.execute(
-                "SELECT number, config, history, status, seconds, meta, updated FROM runs"
+                "SELECT number, config, history, status, seconds, meta, updated, owner, lease_until FROM runs"
                 " WHERE lab = ? ORDER BY number",
                 (lab,),
             ).fetchall()
         )
         return [
-            RunRecord(n, json.loads(cfg), json.loads(hist), status, seconds, json.loads(meta), updated)
-            for n, cfg, hist, status, seconds, meta, updated in rows
+            RunRecord(n, json.loads(cfg), json.loads(hist), status, seconds, json.loads(meta), updated, owner, until)
+            for n, cfg, hist, status, seconds, meta, updated, owner, until in rows
         ]
+
+    # --- who trains a run: leases ---------------------------------------------------------
+
+    def lease_run(self, lab: str, number: int, owner: str, seconds: float) -> bool:
+        """``owner`` (a server) takes the run for ``seconds``: True unless another server's
+        lease on it still holds. Two servers never both get it (one transaction decides)."""
+        now = self.clock()
+
+        def work(c: sqlite3.Connection) -> bool:
+            done = c.execute(
+                "UPDATE runs SET owner = ?, lease_until = ?, wanted = 'run' WHERE lab = ? AND number = ?"
+                " AND (owner IS NULL OR owner = ? OR lease_until < ?)",
+                (owner, now + seconds, lab, number, owner, now),
+            )
+            return done.rowcount == 1
+
+        return self._do(work)
+
+    def renew_lease(self, lab: str, number: int, owner: str, seconds: float) -> str | None:
+        """The owner's lease for ``seconds`` more: what a page asked of the run ("run" or
+        "pause"), or None when the lease was lost (it lapsed and another server took the run)."""
+        now = self.clock()
+
+        def work(c: sqlite3.Connection) -> str | None:
+            done = c.execute(
+                "UPDATE runs SET lease_until = ? WHERE lab = ? AND number = ? AND owner = ?",
+                (now + seconds, lab, number, owner),
+            )
+            if done.rowcount != 1:
+                return None
+            row = c.execute("SELECT wanted FROM runs WHERE lab = ? AND number = ?", (lab, number)).fetchone()
+            return row[0] or "run"
+
+        return self._do(work)
+
+    def release_lease(self, lab: str, number: int, owner: str) -> None:
+        self._do(
+            lambda c: c.execute(
+                "UPDATE runs SET owner = NULL, lease_until = NULL WHERE lab = ? AND number = ? AND owner = ?",
+                (lab, number, owner),
+            )
+        )
+
+    def request_pause(self, lab: str, number: int) -> None:
+        """A page on another server asks the run's owner to pause it (seen at its next renewal)."""
+        self._do(lambda c: c.execute("UPDATE runs SET wanted = 'pause' WHERE lab = ? AND number = ?", (lab, number)))
 
     def run_checkpoint(self, lab: str, number: int) -> tuple[bytes, bytes | None] | None:
         """The run's last checkpoint: (model file bytes, trainer state bytes or None), or None."""

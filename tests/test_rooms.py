@@ -4,7 +4,6 @@ limits, the teacher's controls, expiry, and a board that carries summaries only.
 from __future__ import annotations
 
 import re
-import sqlite3
 
 import pytest
 
@@ -12,7 +11,7 @@ from labs import rooms
 from labs.gate import TrainingGate
 from labs.rooms import RoomProblem
 from labs.runs import RunManager
-from labs.store import LabStore, open_store
+from labs.store import open_store
 from mlp_core import preset
 from mlp_core.train import FINISHED
 
@@ -165,18 +164,6 @@ def test_rooms_expire_with_the_store_and_labs_take_their_seats_along(where):
     assert store.room(old.code) is None and store.room(kept.code) is not None
     store.delete_lab(lab)
     assert store.room_members(kept.code) == []
-    store.close()
-
-
-def test_an_old_store_gains_the_room_tables(tmp_path):
-    path = tmp_path / "labs.sqlite3"
-    conn = sqlite3.connect(path)
-    conn.executescript("CREATE TABLE labs (id TEXT PRIMARY KEY, created REAL, used REAL, doc TEXT);")
-    conn.execute("PRAGMA user_version = 1")
-    conn.close()
-    store = LabStore(path)
-    assert not store.in_memory
-    assert rooms.open_room(store).code
     store.close()
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from labs.gate import TrainingGate
 from labs.runs import PAUSED, RUNNING, RunManager, chunk_batches, trainer_from_checkpoint
-from labs.store import LabStore, Quotas, RunRecord
+from labs.store import LabStore, Quotas, RunRecord, open_store
 from mlp_core import preset, train
 from mlp_core.train import DIVERGED, FINISHED
 
@@ -253,3 +253,86 @@ def test_a_read_of_the_store_older_than_a_checkpoint_is_not_kept(store, mnist_sm
     assert runs.view(lab, number).status == PAUSED  # that one read shows what it read ...
     monkeypatch.setattr(store, "runs", real_runs)
     assert runs.view(lab, number).status == FINISHED  # ... and the next reads the store again
+
+
+# --- several servers on one store (replicas): leases ------------------------------------
+
+
+def held_after_first_epoch(runs: RunManager) -> threading.Event:
+    """The server trains its first epoch, then waits before each further chunk until the
+    event is set: what the test does meanwhile cannot race the run to its end."""
+    go = threading.Event()
+    chunk = runs._chunk
+
+    def held(job, gate, interrupt):
+        if job.trainer.epoch >= 1:
+            assert go.wait(60)
+        return chunk(job, gate, interrupt)
+
+    runs._chunk = held
+    return go
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_two_servers_never_train_one_run_and_a_pause_reaches_the_owner(where, mnist_small):
+    """Server B sees the run A trains as training elsewhere, cannot take it while A's lease
+    holds, and its Pause reaches A; then B resumes it, to the weights of an uninterrupted run."""
+    config = long_config()
+    store_a, store_b = open_store(where), open_store(where)
+    a = manager(store_a, mnist_small, renew_s=0.0)  # renews (and hears of a pause) after every chunk
+    b = manager(store_b, mnist_small, renew_s=0.0)
+    go = held_after_first_epoch(a)
+    lab = store_a.new_lab()
+    number = a.start(lab, config)
+    wait_until(lambda: len(store_a.runs(lab)[0].history) >= 1)  # an epoch's checkpoint to read
+    seen = b.view(lab, number)
+    assert seen.status == RUNNING and seen.elsewhere and seen.epoch >= 1
+    assert not b.resume(lab, number)  # A's lease holds
+    b.pause(lab, number)  # asks A
+    go.set()  # A trains one more chunk, renews its lease, hears of the pause
+    wait_until(lambda: a.view(lab, number).status == PAUSED)
+    wait_until(lambda: b.view(lab, number).status == PAUSED)
+    assert not b.view(lab, number).elsewhere
+    assert b.resume(lab, number)
+    assert not a.resume(lab, number)  # now B's
+    assert b.wait(lab, number).status == FINISHED
+    assert same_weights(b.saved_model(lab, number).model, train(config, mnist_small).model)
+    wait_until(lambda: a.view(lab, number).status == FINISHED)  # A reads the store again within RECORDS_TTL
+    for s in (store_a, store_b):
+        s.close()
+
+
+def test_a_dead_servers_runs_are_free_once_its_lease_lapses(where, mnist_small):
+    clock = Clock()
+    store_a, store_b = open_store(where, clock=clock), open_store(where, clock=clock)
+    config = long_config()
+    a = manager(store_a, mnist_small, lease_s=30.0)
+    b = manager(store_b, mnist_small, lease_s=30.0)
+    go = held_after_first_epoch(a)
+    lab = store_a.new_lab()
+    number = a.start(lab, config)
+    wait_until(lambda: len(store_a.runs(lab)[0].history) >= 1)
+    # Server A dies: it stops without a word (no last checkpoint, no release).
+    store_a.release_lease = lambda *args: None
+    a.checkpoint_s = float("inf")
+    a._checkpoint = lambda job, status: None
+    for job in list(a._jobs.values()):
+        job.want_run = False  # stop before the held chunk goes on
+    go.set()
+    a.shutdown()
+    assert b.view(lab, number).status == RUNNING and not b.resume(lab, number)
+    clock.now += 31  # A's lease lapses
+    view = b.view(lab, number)
+    assert view.status == PAUSED and view.epoch >= 1  # at its last checkpoint
+    assert b.resume(lab, number)
+    assert b.wait(lab, number).status == FINISHED
+    assert same_weights(b.saved_model(lab, number).model, train(config, mnist_small).model)
+    for s in (store_a, store_b):
+        s.close()

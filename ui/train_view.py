@@ -297,7 +297,7 @@ def draw_status(state: LabState, T: Translator, view: RunView) -> None:
             T("train.finished", n=view.number, acc=numbers.percent(acc, T.lang), time=duration(view.train_seconds, T))
         )
     elif view.status == RUNNING:
-        st.caption(T("train.running_note"))
+        st.caption(T("train.elsewhere_note") if view.elsewhere else T("train.running_note"))
     elif view.idle_paused:
         st.info(T("train.paused_idle"))
     else:
