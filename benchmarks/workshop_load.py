@@ -71,6 +71,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import os
 import socket
 import statistics
@@ -261,11 +262,15 @@ class Session:
     page_hashes: dict[str, str] = field(default_factory=dict)  # page name -> script hash
     run_elements: dict[tuple, object] = field(default_factory=dict)  # the deltas of the current script run
     run_fragment: bool = False  # the current script run is a fragment's
-    fragment_times: list[tuple[float, float]] = field(default_factory=list)  # (finished at, request -> finished s)
+    # Per fragment rerun that finished: (finished at, oldest request it served -> finished, its script's
+    # own time, how many requests it served: the server merges requests that wait for the same run).
+    fragment_times: list[tuple[float, float, float, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._ws = None
-        self._fragment_sent: list[float] = []  # fragment reruns requested and not yet finished, oldest first
+        self._fragment_sent: list[float] = []  # fragment reruns requested and not yet begun, oldest first
+        self._served: list[float] = []  # the requests the fragment run under way serves
+        self._run_began = 0.0
         self.fragment_asked = 0
         self._reader: asyncio.Task | None = None
         self._timers: dict[str, asyncio.Task] = {}
@@ -325,9 +330,12 @@ class Session:
             self.in_run = True
             self.run_elements = {}
             self.run_fragment = bool(msg.metadata.run.fragment_ids)
+            # A run serves every request sent before it began (a request sent a moment before
+            # may reach the server after: then the figure is a little low, never high).
+            self._served, self._fragment_sent, self._run_began = self._fragment_sent, [], time.monotonic()
             if not self.run_fragment:  # a full run redraws the page: forget the old one
                 self.elements.clear()
-                self._fragment_sent.clear()  # a full run replaces any fragment rerun still asked for
+                self._served = []  # a full run replaces any fragment rerun asked for
                 for task in self._timers.values():
                     task.cancel()
                 self._timers.clear()
@@ -368,12 +376,13 @@ class Session:
                 self.errors.append("the script did not compile")
             if msg.script_finished == ForwardMsg.FINISHED_SUCCESSFULLY:
                 self.full_runs += 1
-            if msg.script_finished == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY and self._fragment_sent:
+            if msg.script_finished == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY and self._served:
                 now = time.monotonic()
-                self.fragment_times.append((now, now - self._fragment_sent.pop(0)))
+                served, self._served = self._served, []
+                self.fragment_times.append((now, now - served[0], now - self._run_began, len(served)))
                 self.fragment_finished()
             elif msg.script_finished == ForwardMsg.FINISHED_EARLY_FOR_RERUN and self.run_fragment:
-                del self._fragment_sent[:1]  # cut short by another request: no refresh time for it
+                self._fragment_sent[:0], self._served = self._served, []  # cut short: the next run serves them
             async with self._changed:
                 self._changed.notify_all()
 
@@ -777,7 +786,7 @@ def refresh_times(values: list[float]) -> str:
     """median, p95 and max of ``values``, in seconds."""
     v = sorted(values)
     p95 = v[min(len(v) - 1, round(0.95 * (len(v) - 1)))]
-    return f"median {statistics.median(v):.2f} s, p95 {p95:.2f} s, max {v[-1]:.2f} s ({len(v)} refreshes)"
+    return f"median {statistics.median(v):.2f} s, p95 {p95:.2f} s, max {v[-1]:.2f} s"
 
 
 def room_report(board: Board, people: list[Participant], marks: dict) -> tuple[list[str], bool]:
@@ -788,12 +797,22 @@ def room_report(board: Board, people: list[Participant], marks: dict) -> tuple[l
         f"the board's everyone table showed {board.joined_shown} / {len(people)}"
     )
     t0, t1 = marks.get("train_t0", 0), marks.get("last_finished_at", 0)
-    training = [d for at, d in board.fragment_times if t0 <= at <= t1]
-    every = [d for _, d in board.fragment_times]
-    if training:
-        lines.append(f"  board refresh (request -> script finished) while everyone trained: {refresh_times(training)}")
-    if every:
-        lines.append(f"  board refresh over the whole benchmark: {refresh_times(every)}, {board.fragment_asked} asked")
+    training = [f for f in board.fragment_times if t0 <= f[0] <= t1]
+    for label, runs in (("while everyone trained", training), ("over the whole benchmark", board.fragment_times)):
+        if not runs:
+            continue
+        lines.append(f"  board refresh {label}, {len(runs)} refreshes:")
+        lines.append(f"    request -> script finished: {refresh_times([f[1] for f in runs])}")
+        lines.append(f"    the fragment's script alone: {refresh_times([f[2] for f in runs])}")
+        gaps = [b[0] - a[0] for a, b in itertools.pairwise(runs)]
+        if gaps:
+            lines.append(f"    between two updates of the board: {refresh_times(gaps)} (asked every 2 s)")
+    if board.fragment_times:
+        merged = sum(f[3] - 1 for f in board.fragment_times)
+        lines.append(
+            f"  refresh requests: {board.fragment_asked} sent, {len(board.fragment_times)} refreshes, "
+            f"{merged} merged into the same refresh by the server (they waited for it together)"
+        )
     else:
         ok = False
         lines.append("  FAIL: the board never refreshed")
