@@ -57,7 +57,8 @@ beyond the server's join burst are spaced at its join rate, as people told "wait
 moment" would retry. The report adds the room: the time for the whole room to finish
 (first Start to last "finished"), the board's refresh time (from the rerun request to
 the script-finished message: median, p95 and max while everyone trains, and over the
-whole benchmark), whether the board's leaderboard (read from its st.table data) lists
+whole benchmark; the time between two updates of the board; how many requests the
+server merged into one refresh), whether the board's leaderboard (read from its st.table data) lists
 every participant by name and its "everyone" table every seat, and when the leaderboard
 first listed every result, against the moment the last Train page showed "finished".
 
@@ -262,8 +263,10 @@ class Session:
     page_hashes: dict[str, str] = field(default_factory=dict)  # page name -> script hash
     run_elements: dict[tuple, object] = field(default_factory=dict)  # the deltas of the current script run
     run_fragment: bool = False  # the current script run is a fragment's
-    # Per fragment rerun that finished: (finished at, oldest request it served -> finished, its script's
-    # own time, how many requests it served: the server merges requests that wait for the same run).
+    # Per fragment rerun that finished: (finished at, oldest request it served -> finished, its first
+    # message (new_session) received -> finished, how many requests it served: the server merges
+    # requests that wait for the same run). The second is no exact script time: the server may send
+    # a run's messages together.
     fragment_times: list[tuple[float, float, float, int]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -803,7 +806,7 @@ def room_report(board: Board, people: list[Participant], marks: dict) -> tuple[l
             continue
         lines.append(f"  board refresh {label}, {len(runs)} refreshes:")
         lines.append(f"    request -> script finished: {refresh_times([f[1] for f in runs])}")
-        lines.append(f"    the fragment's script alone: {refresh_times([f[2] for f in runs])}")
+        lines.append(f"    its first message -> its last, as received: {refresh_times([f[2] for f in runs])}")
         gaps = [b[0] - a[0] for a, b in itertools.pairwise(runs)]
         if gaps:
             lines.append(f"    between two updates of the board: {refresh_times(gaps)} (asked every 2 s)")
