@@ -515,6 +515,7 @@ class Participant(Session):
     """Opens the room's link (Room page, ``?join=CODE``), joins with a name, goes to Train, presses Start."""
 
     name: str = ""
+    joined: bool = False
 
     async def join_room(self, code: str, delay: float = 0.0) -> None:
         await asyncio.sleep(delay)
@@ -535,6 +536,7 @@ class Participant(Session):
         header = en("room.member_header", code=show_code(code))
         if not any(el.WhichOneof("type") == "heading" and el.heading.body == header for el in self.elements.values()):
             raise Disconnected("the Room page does not say the session joined")
+        self.joined = True
 
     async def go_to_train(self, code: str) -> None:
         from labs.rooms import show_code
@@ -750,7 +752,8 @@ async def drive_room(args, url: str, sampler: Sampler, marks: dict[str, float]) 
         )
         for i in range(args.sessions)
     ]  # fmt: skip
-    if board.errors:
+    if board.errors:  # no room: nobody can join, the report says why
+        await board.close()
         return board, people
     board.names = {p.name for p in people}
     await asyncio.gather(*(guarded(p.open(), p) for p in people))  # everyone opens the link at once
@@ -796,7 +799,8 @@ def room_report(board: Board, people: list[Participant], marks: dict) -> tuple[l
     lines = ["Room (the teacher's board open throughout, refreshing itself every 2 s):"]
     ok = True
     lines.append(
-        f"  room {board.code or '-'}: {len(people)} joined through the link in {marks.get('join_wall_s', 0):.1f} s; "
+        f"  room {board.code or '-'}: {sum(p.joined for p in people)} / {len(people)} joined through the link "
+        f"in {marks.get('join_wall_s', 0):.1f} s; "
         f"the board's everyone table showed {board.joined_shown} / {len(people)}"
     )
     t0, t1 = marks.get("train_t0", 0), marks.get("last_finished_at", 0)
@@ -874,10 +878,10 @@ def report(
     lines.append(f"  after start-up:        {mb(marks['rss_startup'])}")
     lines.append(f"  after first page load: {mb(marks['rss_first_load'])}")
     lines.append(f"  all {n} sessions loaded: {mb(marks.get('rss_all_loaded', 0))}")
-    lines.append(f"  all runs finished:     {mb(marks['rss_all_finished'])}")
-    lines.append(f"  5 s after every tab closed: {mb(marks['rss_after_close'])}")
+    lines.append(f"  all runs finished:     {mb(marks.get('rss_all_finished', 0))}")
+    lines.append(f"  5 s after every tab closed: {mb(marks.get('rss_after_close', 0))}")
     lines.append(f"  peak ({sampler.samples} samples, every 0.2 s): {mb(sampler.peak)}  (limit {RSS_LIMIT_MB} MB)")
-    if n > 1 and "rss_all_loaded" in marks:
+    if n > 1 and "rss_all_loaded" in marks and "rss_all_finished" in marks:
         extra = n if board else n - 1  # in a room the first page load is the board's
         per_loaded = (marks["rss_all_loaded"] - marks["rss_first_load"]) / extra
         per_done = (marks["rss_all_finished"] - marks["rss_first_load"]) / extra
