@@ -203,17 +203,16 @@ def _summary(view: RunView) -> RunSummary:
 
 
 def board(store: LabStore, runs: RunManager, code: str) -> list[Entry]:
-    """Everyone in the room, each with the runs they started in it (live ones as they train)."""
+    """Everyone in the room, each with the runs they started in it (live ones as they train).
+    Three reads of the store, however many people are in the room."""
     store.touch_room(code)
-    return [
-        Entry(
-            seat=m.seat,
-            name=m.name,
-            hidden=m.hidden,
-            runs=tuple(_summary(v) for v in runs.views(m.lab) if v.meta.get("room") == code),
-        )
-        for m in store.room_members(code)
-    ]
+    records = store.room_runs(code)
+    entries = []
+    for m in store.room_members(code):
+        views = runs.views_of(m.lab, records.get(m.lab, []))
+        summaries = tuple(_summary(v) for v in views if v.meta.get("room") == code)
+        entries.append(Entry(seat=m.seat, name=m.name, hidden=m.hidden, runs=summaries))
+    return entries
 
 
 def leaderboard(entries: list[Entry]) -> list[Entry]:

@@ -306,6 +306,16 @@ class RunManager:
             with self._lock:
                 if self._writes.get(lab, 0) == writes:  # no checkpoint of ours landed while reading
                     self._records[lab] = (read_at, records)
+        return self._views(records, live)
+
+    def views_of(self, lab: str, records: list[RunRecord]) -> list[RunView]:
+        """The lab's runs as :meth:`views` shows them, from ``records`` the caller read from the
+        store (the room's board reads every member's in one query)."""
+        with self._lock:
+            live = {n: j for (l, n), j in self._jobs.items() if l == lab}
+        return self._views(records, live)
+
+    def _views(self, records: list[RunRecord], live: dict[int, Job]) -> list[RunView]:
         now = self.store.clock()
         out = []
         for rec in records:
