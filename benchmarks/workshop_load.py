@@ -51,8 +51,8 @@ the Room page and presses "Open a room"; its board (a fragment that reruns itsel
 Every participant opens the room's join link (Room page, ``?join=CODE``), checks the code
 is filled in, submits the join form with a name of its own, follows the link to the Train
 page (which must say the lab is in the room) and, with all the others, presses Start on
-the room's settings (the Fast preset, 10,000 images, 3 epochs: the same run for
-everyone, so every page must show the same numbers as that run trained here). Joins
+the room's settings (the Fast preset, 10,000 images, 3 epochs, the seat as the seed: every
+page must show exactly the run of one seat, trained here, and no two pages the same seat). Joins
 beyond the server's join burst are spaced at its join rate, as people told "wait a
 moment" would retry. The report adds the room: the time for the whole room to finish
 (first Start to last "finished"), the board's refresh time (from the rerun request to
@@ -585,7 +585,10 @@ class Board(Session):
 
 
 def expected_numbers(sessions: list[Session]) -> list[dict[str, str]]:
-    """Each session's configuration trained here, formatted as its page shows the numbers."""
+    """Each session's configuration trained here, formatted as its page shows the numbers.
+    In a room the seed is the participant's seat, which depends on the order the joins
+    landed in: session i's entry is then the run of seed (seat) i + 1, and the report
+    matches each page to whichever seat's run it equals."""
     from threadpoolctl import threadpool_limits
 
     from labs.gate import TrainingGate
@@ -603,10 +606,11 @@ def expected_numbers(sessions: list[Session]) -> list[dict[str, str]]:
     # thread; a run alone on the gate's solo count, which is 1 on 2 cores.
     threads = 1 if len(sessions) > 1 else TrainingGate().solo_threads
     trained: dict[tuple, dict[str, str]] = {}  # a configuration's numbers (a room's sessions share one)
-    for s in sessions:
+    for k, s in enumerate(sessions):
         state = LabState(preset_name="fast", preset_base="fast")
-        if s.seed is None:  # in a room: the room's settings, as ui.room_session.apply_room_settings sets them
-            state.train_settings = ts.settings_from_config(preset("fast", train_size=s.n_train, epochs=s.epochs), total)
+        if s.seed is None:  # in a room: the room's settings and a seat's seed (ui.room_session.apply_room_settings)
+            config = preset("fast", train_size=s.n_train, epochs=s.epochs, seed=k + 1)
+            state.train_settings = ts.settings_from_config(config, total)
         else:
             state.train_settings = ts.settings_from_config(preset("fast"), total)
             state.train_settings.update(n_train=s.n_train, epochs=s.epochs, seed=s.seed)
@@ -906,7 +910,27 @@ def report(
     if errors or len(done) < n:
         ok = False
 
-    if marks.get("expected") is not None and done:
+    if marks.get("expected") is not None and done and board is not None:
+        # A room: every participant trains the room's settings with their seat as the seed.
+        expected = marks["expected"]
+
+        def seat_of(s: Session) -> int | None:
+            return next((j for j, e in enumerate(expected) if all(s.result.get(k) == v for k, v in e.items())), None)
+
+        seats = [seat_of(s) for s in done]
+        exact = sum(1 for j in seats if j is not None)
+        distinct = len({j for j in seats if j is not None})
+        lines.append("Isolation (each page against the room's settings trained here with each seat's seed):")
+        lines.append(
+            f"  pages showing exactly one seat's run: {exact} / {len(done)}; seats seen: {distinct} / {len(done)}"
+        )
+        for s, j in list(zip(done, seats, strict=True))[:60]:
+            if j is None:
+                lines.append(f"    session {s.index}: page {s.result} matches no seat's run")
+        if exact < len(done) or distinct < len(done):
+            ok = False
+            lines.append("  FAIL: a page does not show its own seat's run")
+    elif marks.get("expected") is not None and done:
         expected = marks["expected"]
         own = sum(1 for s in done if s.result.get("Epoch") == expected[s.index]["Epoch"])
 
@@ -927,14 +951,9 @@ def report(
         for s in [s for s in done if not same(s)][:5]:
             kind = "heavy" if s.heavy else "light"
             lines.append(f"    session {s.index} ({kind}): page {s.result}, here {expected[s.index]}")
-        if board is not None:
-            lines.append("  (one room, one configuration: every page should show the same numbers)")
-        elif own < len(done) or nearest_own < len(done) or worst > 0.2 or (len(done) > 1 and distinct < 2):
+        if own < len(done) or nearest_own < len(done) or worst > 0.2 or (len(done) > 1 and distinct < 2):
             ok = False
             lines.append("  FAIL: a session did not see its own run")
-        if board is not None and (own < len(done) or worst > 0.2):
-            ok = False
-            lines.append("  FAIL: a page does not show the room's run")
 
     if audit:
         lines.append("Memory audit (in this process):")
