@@ -38,6 +38,8 @@ defaults
     timeout tunnel 1h
     timeout client-fin 30s
     option http-server-close
+    option redispatch          # a visitor whose replica is down goes to another (their lab is in the shared store)
+    retries 2
 
 frontend www
     bind 127.0.0.1:{port}
@@ -46,6 +48,7 @@ frontend www
 backend streamlit
     balance {balance}
     cookie BACKPROP_REPLICA insert indirect nocache httponly
+    http-response set-header X-Backprop-Replica %[srv_name]
     option httpchk GET /_stcore/health
     http-check expect string ok
     default-server check inter 1s fall 2 rise 2
