@@ -44,7 +44,7 @@ BOARD_CSS = """<style>
 }
 .st-key-room_projector_on [data-testid=stMarkdownContainer] p,
 .st-key-room_projector_on table { font-size: 1.5rem; }
-.st-key-room_projector_on [data-testid=stMetricValue] * { font-size: 3rem; }
+.st-key-room_projector_on [data-testid=stMetricValue] p { font-size: 3rem; }
 .st-key-room_projector_on .st-key-room_code_big [data-testid=stText] { font-size: 5rem; }
 </style>"""
 
