@@ -519,7 +519,6 @@ def report(args, teacher: Teacher, people: list[Person], marks: dict, peaks: lis
             at_checkpoint = (
                 snap is not None
                 and rec is not None
-                and snap["batches_done"] > 0
                 and rec["batches_done"] == snap["batches_done"]
                 and snap["owner_pid"] == kill["pid"]
                 and seen.get("says_paused")
@@ -537,13 +536,17 @@ def report(args, teacher: Teacher, people: list[Person], marks: dict, peaks: lis
                              f"resumed on {p.resumed_on or '-'}")  # fmt: skip
         lines.append(
             f"  runs that were training on it: {len(victims)}; found paused at their last checkpoint "
-            f"(> 0 batches, the checkpoint the store held at the kill, the page saying Paused at that epoch): "
+            f"(the checkpoint the store held at the kill, the page saying Paused at that epoch): "
             f"{paused_ok} / {len(victims)}; resumed on another replica and finished: {resumed_ok} / {len(victims)}"
         )
         if victims:
             batches = [snapshot[p.lab]["batches_done"] for p in victims if p.lab in snapshot]
             if batches:
-                lines.append(f"  their checkpoints at the kill: {min(batches)} to {max(batches)} batches done")
+                lines.append(
+                    f"  their checkpoints at the kill: {min(batches)} to {max(batches)} batches done; "
+                    f"{sum(b > 0 for b in batches)} / {len(batches)} after more than 0 batches (the others "
+                    "had not checkpointed since Start: they start again from batch 0)"
+                )
             lines.append(f"  kill -> the page shows the run paused: {stats(waits)} (leases last 30 s)")
             lines.append(f"  kill -> the resumed run finished: {stats(after)}")
             moved_to = collections.Counter(p.resumed_on for p in victims if p.resumed_on)
