@@ -282,11 +282,15 @@ class Session:
 
     # --- connection ---
 
-    async def open(self) -> None:
+    async def connect(self, **options):
+        """The websocket to the server, as the page opens it (a subclass adds a browser's cookies)."""
         ws_url = self.url.replace("http://", "ws://") + "/_stcore/stream"
-        self._ws = await connect(
-            ws_url, subprotocols=[Subprotocol("streamlit")], max_size=None, open_timeout=60, compression=None
+        return await connect(
+            ws_url, subprotocols=[Subprotocol("streamlit")], max_size=None, open_timeout=60, compression=None, **options
         )
+
+    async def open(self) -> None:
+        self._ws = await self.connect()
         self._reader = asyncio.create_task(self._read())
         t0 = time.monotonic()
         await self.rerun_and_wait()
@@ -313,9 +317,9 @@ class Session:
             raise
         except Exception as exc:  # a broken connection is an error of the run, reported below
             if not self._closing:
-                self.errors.append(f"connection: {exc!r}")
+                self.connection_lost(f"connection: {exc!r}")
         if not self._closing:
-            self.errors.append("disconnected by the server")
+            self.connection_lost("disconnected by the server")
         async with self._changed:
             self._changed.notify_all()
 
@@ -391,6 +395,10 @@ class Session:
 
     def fragment_finished(self) -> None:
         """A fragment's rerun finished; ``run_elements`` holds what it drew."""
+
+    def connection_lost(self, why: str) -> None:
+        """The websocket ended without this side closing it: an error here (a subclass may reconnect)."""
+        self.errors.append(why)
 
     async def _tick(self, fragment_id: str, interval: float) -> None:
         while True:  # as the page's setInterval: a fragment rerun every interval

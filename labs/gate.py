@@ -229,7 +229,11 @@ class TrainingGate:
                         self._cond.wait()
                     else:
                         self._cond.wait(POLL_S)
-                        interrupt()
+                        self._cond.release()  # the callback may write to the store: the gate goes on meanwhile
+                        try:
+                            interrupt()
+                        finally:
+                            self._cond.acquire()
             except BaseException:
                 self._queue.remove(ticket)
                 self._release_locked(session_id)

@@ -11,6 +11,7 @@ so replicas starting together upgrade it once; ``schema_version`` records how fa
 
 from __future__ import annotations
 
+import random
 import re
 import time
 from collections.abc import Callable
@@ -21,7 +22,9 @@ from psycopg import errors
 
 T = TypeVar("T")
 
-RETRIES = 8  # a serialization failure is retried this many times, after a short random wait
+RETRIES = 16  # a serialization failure is retried this many times, after a random wait ...
+RETRY_WAIT_S = 0.005  # ... this long at first, doubling with each retry ...
+RETRY_WAIT_MAX_S = 0.25  # ... up to this: 120 people pressing Start at once on 3 servers collide a lot
 MIGRATION_LOCK = 0x6261636B  # advisory lock id: one server migrates at a time
 _NAMED = re.compile(r":([A-Za-z_]\w*)")
 
@@ -29,6 +32,12 @@ _NAMED = re.compile(r":([A-Za-z_]\w*)")
 def pg_sql(sql: str) -> str:
     """SQLite's placeholders -> psycopg's (the store's SQL has no ``?`` or ``:`` otherwise)."""
     return _NAMED.sub(r"%(\1)s", sql.replace("?", "%s"))
+
+
+def retry_wait(attempt: int) -> float:
+    """Seconds to wait before retry ``attempt`` (0-based): exponential, capped, jittered so
+    that transactions which collided do not collide again in step."""
+    return min(RETRY_WAIT_MAX_S, RETRY_WAIT_S * 2**attempt) * random.uniform(0.5, 1.5)
 
 
 def connect(url: str) -> Connection:
@@ -62,7 +71,7 @@ class Connection:
             except (errors.SerializationFailure, errors.DeadlockDetected):
                 if attempt == RETRIES:
                     raise
-                time.sleep(0.005 * (attempt + 1) * (1 + (time.monotonic_ns() % 7) / 7))
+                time.sleep(retry_wait(attempt))
         raise AssertionError("unreachable")
 
     def migrate(self) -> None:

@@ -482,6 +482,10 @@ class RunManager:
         gate.arrive(job.key)
 
         def interrupt() -> None:  # a chunk waiting for its turn leaves the queue at once on Pause
+            # A busy server's queue may take longer than a lease: the run renews it as it waits,
+            # or other servers would show it paused and could take it over from a live server.
+            if job.want_run and not tr.done and time.monotonic() - job.renewed >= self.renew_s:
+                self._renew(job)
             if not job.want_run:
                 raise _Stop
 

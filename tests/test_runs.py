@@ -309,6 +309,28 @@ def test_two_servers_never_train_one_run_and_a_pause_reaches_the_owner(where, mn
         s.close()
 
 
+def test_a_run_waiting_for_its_turn_keeps_its_lease(where, mnist_small):
+    """A run queued behind others on a busy server renews its lease while it waits: another
+    server goes on showing it as training there, and cannot take it over."""
+    clock = Clock()
+    store_a, store_b = open_store(where, clock=clock), open_store(where, clock=clock)
+    gate = TrainingGate(cores=1)
+    a = RunManager(store_a, mnist_small, gate, chunk_batches=5, lease_s=30.0, renew_s=0.0)
+    b = manager(store_b, mnist_small, lease_s=30.0)
+    lab = store_a.new_lab()
+    with gate.slot("another run"):  # the only core is busy: A's run waits in the queue
+        number = a.start(lab, long_config())
+        clock.now += 25
+        wait_until(lambda: store_b.runs(lab)[0].lease_until > clock.now + 20)  # renewed while it waits
+        clock.now += 25  # past the lease it took at Start
+        view = b.view(lab, number)
+        assert view.status == RUNNING and view.elsewhere and view.batches_done == 0
+        assert not b.resume(lab, number)
+    assert a.wait(lab, number).status == FINISHED
+    for s in (store_a, store_b):
+        s.close()
+
+
 def test_a_dead_servers_runs_are_free_once_its_lease_lapses(where, mnist_small):
     clock = Clock()
     store_a, store_b = open_store(where, clock=clock), open_store(where, clock=clock)

@@ -248,3 +248,39 @@ def test_an_old_sqlite_store_gains_only_the_new_migrations(tmp_path):
     assert not store.in_memory and store._conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
     assert store._conn.execute("SELECT id FROM labs").fetchall() == [("x",)]  # kept
     assert store.room("ABCDEF") is None  # the rooms' tables are there
+
+
+def test_postgres_retries_collisions_with_growing_waits(monkeypatch):
+    """A unit of work that collides with other servers' many times in a row (SERIALIZABLE)
+    is retried after random, growing, capped waits until it goes through."""
+    import contextlib
+
+    from psycopg import errors
+
+    from labs import pgstore
+
+    waits: list[float] = []
+    monkeypatch.setattr(pgstore.time, "sleep", waits.append)
+    conn = pgstore.Connection.__new__(pgstore.Connection)
+
+    class Fake:
+        def transaction(self):
+            return contextlib.nullcontext()
+
+    conn.conn = Fake()
+    collisions = 12  # more than the 8 retries that were not enough for 120 Starts at once on 3 servers
+    tries = []
+
+    def work(cursor):
+        tries.append(1)
+        if len(tries) <= collisions:
+            raise errors.SerializationFailure("could not serialize access")
+        return "done"
+
+    assert conn.transact(work) == "done"
+    assert len(waits) == collisions
+    assert all(w <= pgstore.RETRY_WAIT_MAX_S * 1.5 for w in waits)
+    assert max(waits) > 10 * pgstore.RETRY_WAIT_S * 1.5  # they grow
+    tries.clear()
+    with pytest.raises(errors.SerializationFailure):
+        conn.transact(lambda cursor: (_ for _ in ()).throw(errors.SerializationFailure("again")))
