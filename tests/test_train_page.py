@@ -813,7 +813,19 @@ def epoch_table_frame(at: AppTest, lang: str = "en"):
 
 
 @pytest.mark.parametrize("lang", ["en", "ru"])
-def test_the_notebooks_table_grows_as_the_run_trains_and_ends_with_the_test_accuracy(lang):
+def test_the_notebooks_table_grows_as_the_run_trains_and_ends_with_the_test_accuracy(lang, monkeypatch):
+    # The server's runs train in chunks of 10 batches and wait after the first epoch until the
+    # page pauses: the pause lands at epoch 1 whatever the machine's speed.
+    runs = lab_module.get_runs()
+    chunk = runs._chunk
+
+    def held(job, gate, interrupt):
+        while job.trainer.epoch >= 1 and job.want_run:
+            time.sleep(0.01)
+        return chunk(job, gate, interrupt)
+
+    monkeypatch.setattr(runs, "fixed_chunk_batches", 10)
+    monkeypatch.setattr(runs, "_chunk", held)
     at = open_train(LabState(lang=lang))
     small_run(at, n_train=20000, epochs=3)
     at.button(key="train_start").click().run()
@@ -822,6 +834,7 @@ def test_the_notebooks_table_grows_as_the_run_trains_and_ends_with_the_test_accu
         assert time.monotonic() < deadline, "the run did not train"
         time.sleep(0.01)
     at.button(key="train_pause").click().run()
+    monkeypatch.setattr(runs, "_chunk", chunk)
     paused = view(at)
     table = epoch_table_frame(at, lang)
     assert len(table) == paused.epoch < 3  # one row per epoch done so far
