@@ -633,9 +633,7 @@ def report(args, teacher: Teacher, people: list[Person], marks: dict, peaks: lis
         lines.append(f"  {'the board' if i < 0 else f'participant {i}'}: {e[:300]}")
     if errors:
         ok = False
-    lines.append("RESULT: " + ("PASS" if ok else "FAIL"))
-    print("\n".join(lines), flush=True)
-    return ok
+    return wl.print_report(lines, ok)
 
 
 def main() -> int:

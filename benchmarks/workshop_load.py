@@ -980,6 +980,11 @@ def report(
         )
         if not (audit["cache_resource_same_object"] and audit["subset_shares_memory"]):
             ok = False
+    return print_report(lines, ok)
+
+
+def print_report(lines: list[str], ok: bool) -> bool:
+    """The report, with its verdict last; returns ``ok``."""
     lines.append("RESULT: " + ("PASS" if ok else "FAIL"))
     print("\n".join(lines), flush=True)
     return ok
