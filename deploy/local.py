@@ -16,7 +16,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,7 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from labs.pgserver import PostgresServer
+from labs.pgserver import PostgresServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 HAPROXY_CFG = """global
@@ -54,12 +53,6 @@ backend streamlit
     default-server check inter 1s fall 2 rise 2
 {servers}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for(url: str, timeout: float = 90) -> None:

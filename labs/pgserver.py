@@ -32,7 +32,8 @@ def server_bin() -> Path | None:
     return Path(on_path).parent if on_path else None
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -41,7 +42,7 @@ def _free_port() -> int:
 class PostgresServer:
     def __init__(self, folder: str | os.PathLike, port: int | None = None) -> None:
         self.folder = Path(folder)
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.bin = server_bin()
         if self.bin is None:
             raise RuntimeError("PostgreSQL's server programs are not installed (apt-get install postgresql)")
